@@ -1,0 +1,1 @@
+"""The assistant: retrieval, cited answers, objectives, comparisons; one service for CLI and API."""

@@ -1,0 +1,58 @@
+"""Italian text analysis for lexical search: folding, stop words, Snowball stemming.
+
+Numbers, codes and abbreviations survive as tokens (``isee``, ``rsa``,
+``2015-2017`` -> ``2015``, ``2017``, ``2015-2017``); only plain words are stemmed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_ITALIAN
+
+# Elided forms ("dell'", "nell'") and a few words too common in these plans to discriminate.
+_EXTRA_STOPWORDS = {
+    "dell", "dall", "nell", "sull", "all", "coll", "quell", "quest", "un", "l", "d", "c", "s", "m", "t",
+    "po", "cosa", "come", "quali", "quale", "quanti", "quante", "quanto", "chi", "dove", "quando", "perche",
+    "secondo", "ovvero", "oppure", "ogni", "tale", "tali", "essere", "viene", "vengono", "puo", "possono",
+}
+_TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|[^\W\d_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (``Città`` -> ``citta``)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+STOPWORDS = frozenset({fold(w) for w in STOPWORDS_ITALIAN} | _EXTRA_STOPWORDS)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("italian")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of ``text``."""
+    out: list[str] = []
+    for m in _TOKEN.finditer(fold(text)):
+        tok = m.group()
+        if tok[0].isdigit():
+            out.append(tok)
+            parts = re.split(r"[.,/-]", tok)
+            if len(parts) > 1 and not re.fullmatch(r"\d{1,3}(\.\d{3})+", tok):
+                out.extend(p for p in parts if p)
+            continue
+        if tok in STOPWORDS or len(tok) < 2:
+            continue
+        out.append(tok if len(tok) <= 3 else _stem(tok))
+    return out

@@ -1,0 +1,1 @@
+"""Objective extraction: one module per document shape, plus grounding."""

@@ -1,0 +1,83 @@
+"""Fuse lexical and dense rankings (reciprocal rank fusion) with plan and section boosts.
+
+Defaults were tuned on ``eval/qa_dev.jsonl`` (see README, "Retrieval").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ingest.schemas import Chunk
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    candidates: int = 60
+    rrf_k: float = 60.0
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+    target_boost: float = 1.0
+    """Score multiplier added for a passage of a plan the question names (x(1 + boost * weight))."""
+    off_target_factor: float = 0.35
+    """Score multiplier for passages of plans the question does not name, when it names some."""
+    balance_min_weight: float = 0.5
+    """A named plan takes part in per-plan alternation when its target weight reaches this."""
+    balance_pool: int = 10
+    """For "quali piani ...?" questions: plans present in this many top passages alternate."""
+    section_weight: float = 0.0
+    """Share of the best score in a passage's section added to its own score."""
+
+
+def fuse(
+    lexical: list[Chunk],
+    dense: list[Chunk],
+    *,
+    targets: dict[str, float],
+    config: FusionConfig,
+) -> list[tuple[Chunk, float]]:
+    """Chunks ordered by fused score, overlapping spans removed."""
+    scores: dict[str, float] = defaultdict(float)
+    by_id: dict[str, Chunk] = {}
+    for weight, ranking in ((config.lexical_weight, lexical), (config.dense_weight, dense)):
+        for rank, chunk in enumerate(ranking):
+            scores[chunk.chunk_id] += weight / (config.rrf_k + rank + 1)
+            by_id[chunk.chunk_id] = chunk
+    if targets:
+        for cid, chunk in by_id.items():
+            weight = targets.get(chunk.doc_id, 0.0)
+            scores[cid] *= (1.0 + config.target_boost * weight) if weight > 0 else config.off_target_factor
+    if config.section_weight > 0:
+        best: dict[tuple[str, str], float] = defaultdict(float)
+        for cid, chunk in by_id.items():
+            key = (chunk.doc_id, chunk.section)
+            best[key] = max(best[key], scores[cid])
+        for cid, chunk in by_id.items():
+            scores[cid] += config.section_weight * best[(chunk.doc_id, chunk.section)]
+    ranked = sorted(by_id.values(), key=lambda c: (-scores[c.chunk_id], c.doc_id, c.char_start))
+    kept: list[tuple[Chunk, float]] = []
+    for chunk in ranked:
+        if any(
+            k.doc_id == chunk.doc_id and k.char_start < chunk.char_end and chunk.char_start < k.char_end
+            for k, _ in kept
+        ):
+            continue
+        kept.append((chunk, scores[chunk.chunk_id]))
+    return kept
+
+
+def interleave(ranked: list[tuple[Chunk, float]], doc_ids: list[str]) -> list[tuple[Chunk, float]]:
+    """Round-robin over ``doc_ids`` (each in its own order), then everything else.
+
+    Used when a question is about several plans, so that each plan's best
+    passages come first instead of the longest plan drowning the others.
+    """
+    queues = {d: [item for item in ranked if item[0].doc_id == d] for d in doc_ids}
+    out: list[tuple[Chunk, float]] = []
+    while any(queues.values()):
+        for d in doc_ids:
+            if queues[d]:
+                out.append(queues[d].pop(0))
+    seen = {c.chunk_id for c, _ in out}
+    return out + [item for item in ranked if item[0].chunk_id not in seen]
+

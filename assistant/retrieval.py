@@ -1,0 +1,165 @@
+"""Hybrid retrieval: Italian BM25 + dense (Chroma), fused, plan- and section-aware.
+
+Steps for a query:
+1. lexical ranking (BM25 on stemmed Italian) and dense ranking (Chroma) of
+   the live chunks passing the filters;
+2. reciprocal-rank fusion of the two rankings;
+3. the plans the question names (see :mod:`assistant.plans`) are favoured;
+4. passages in the same section as a strong passage are lifted, because
+   answers usually need several passages of one section;
+5. overlapping passages are de-duplicated.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.fusion import FusionConfig, fuse, interleave
+from assistant.lexical import LexicalIndex, fingerprint, load_or_build
+from assistant.analysis import tokenize
+from assistant.plans import content_query, find_mentions, target_documents
+from ingest.index import ChromaStore, IndexedDocument
+from ingest.schemas import Chunk
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions on the documents searched; ``None`` means any."""
+
+    ambito: str | None = None
+    period: str | None = None
+    kind: str | None = None
+    doc_id: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.ambito, self.period, self.kind, self.doc_id))
+
+    def accepts(self, meta_like: Chunk | Any) -> bool:
+        return all(
+            want is None or (getattr(meta_like, name) or "").lower() == want.lower()
+            for name, want in (
+                ("ambito", self.ambito), ("period", self.period), ("kind", self.kind), ("doc_id", self.doc_id)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    rank: int
+    score: float
+    chunk: Chunk
+    similarity: float | None = None
+    """Cosine similarity of the query to the passage (dense), when it was a dense candidate."""
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "source": c.source,
+            "title": c.title,
+            "ambito": c.ambito,
+            "period": c.period,
+            "kind": c.kind,
+            "section": c.section,
+            "page": c.page,
+            "char_start": c.char_start,
+            "char_end": c.char_end,
+            "text": c.text,
+        }
+
+
+class HybridRetriever:
+    """Search the live chunks of a :class:`ChromaStore`."""
+
+    def __init__(self, *, store: ChromaStore, cache_dir: Path, config: FusionConfig | None = None) -> None:
+        self._store = store
+        self._cache_dir = cache_dir
+        self.config = config or FusionConfig()
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def state(self) -> tuple[list[IndexedDocument], dict[str, str], LexicalIndex]:
+        """Registry, live versions and the matching lexical index (rebuilt when stale)."""
+        docs = self._store.documents()
+        live = {d.meta.doc_id: d.version for d in docs}
+        key = fingerprint(live)
+        with self._lock:
+            if self._lexical is None or self._lexical.key != key:
+                self._lexical = load_or_build(key, self._cache_dir, self._store.chunks)
+            return docs, live, self._lexical
+
+    def warm_up(self) -> None:
+        """Load models and indexes now rather than on the first query."""
+        self.state()
+        self._store.embedder.embed_query("avvio")
+
+    def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None) -> list[SearchResult]:
+        query = query.strip()
+        if not query:
+            return []
+        filters = filters or SearchFilters()
+        docs, live, lexical = self.state()
+        allowed = {d.meta.doc_id for d in docs if filters.accepts(d.meta)}
+        if not allowed:
+            return []
+        chunks = lexical.chunks
+        n_candidates = max(self.config.candidates, k)
+
+        targets = {} if filters.doc_id else target_documents(query, [d.meta for d in docs if d.meta.doc_id in allowed])
+        # plan names and dates are handled by targeting; in BM25 they only add noise
+        tokens = content_query(query) or tokenize(query)
+        lex_scores = lexical.scores(tokens)
+        mask = np.array([c.doc_id in allowed for c in chunks], dtype=bool)
+        lex_scores = np.where(mask, lex_scores, -1.0)
+        order = np.argsort(-lex_scores)[:n_candidates]
+        lexical_ranked = [chunks[i] for i in order if lex_scores[i] > 0]
+
+        where = None if filters.empty else {"doc_id": {"$in": sorted(allowed)}}
+        vector = self._store.embedder.embed_query(query)
+        dense_hits = self._store.query(vector, n_candidates, live=live, where=where)
+        dense_ranked = [c for c, _ in dense_hits]
+        similarity = {c.chunk_id: sim for c, sim in dense_hits}
+
+        fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config)
+        plans = self._plans_to_balance(query, targets, fused)
+        if len(plans) >= 2:
+            fused = interleave(fused, plans)
+        return [
+            SearchResult(rank=i + 1, score=s, chunk=c, similarity=similarity.get(c.chunk_id))
+            for i, (c, s) in enumerate(fused[:k])
+        ]
+
+    def _plans_to_balance(self, query: str, targets: dict[str, float], fused: list[tuple[Chunk, float]]) -> list[str]:
+        """Plans whose passages should alternate: several named plans, or "quali piani ...?"."""
+        order = list(dict.fromkeys(c.doc_id for c, _ in fused))
+        named = [d for d in order if targets.get(d, 0.0) >= self.config.balance_min_weight]
+        if len(named) >= 2:
+            return named
+        if find_mentions(query).asks_all_plans:
+            return list(dict.fromkeys(c.doc_id for c, _ in fused[: self.config.balance_pool]))
+        return []
+
+    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
+        """Adjacent chunks of the same document, in order (the chunk included)."""
+        _, _, lexical = self.state()
+        same = [c for c in lexical.chunks if c.doc_id == chunk.doc_id]
+        idx = next((i for i, c in enumerate(same) if c.chunk_id == chunk.chunk_id), None)
+        if idx is None:
+            return [chunk]
+        return same[max(0, idx - before) : idx + after + 1]
+
+
+def result_dicts(results: list[SearchResult]) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in results]
+
+
+__all__ = ["HybridRetriever", "SearchFilters", "SearchResult", "FusionConfig", "asdict"]

@@ -1,0 +1,1 @@
+"""Evaluation harness (import submodules explicitly: ``from eval import metrics``)."""

@@ -1,0 +1,1 @@
+"""Ingestion: load, normalise, structure, chunk and index planning documents."""

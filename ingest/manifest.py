@@ -1,0 +1,129 @@
+"""Document metadata: read from ``manifest.yaml`` or detected from the text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from ingest.errors import ConfigError
+from ingest.schemas import KINDS, DocumentMeta
+
+MANIFEST_NAME = "manifest.yaml"
+
+_AMBITI = {
+    "Cremona": re.compile(r"\bcremon(?:a|ese|esi)\b", re.I),
+    "Crema": re.compile(r"\bcrem(?:a|asc[oa]|aschi)\b", re.I),
+    "Casalasco": re.compile(r"\b(?:casalasc[oa]|casalmaggiore)\b", re.I),
+}
+_PERIOD = re.compile(r"\b(20\d\d)\s*[-–/]\s*(20\d\d|\d\d)\b")
+
+
+def load_manifest(path: Path) -> dict[str, DocumentMeta]:
+    """Entries of a manifest file keyed by source file name."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"Manifest non leggibile: {path}: {exc}") from exc
+    entries = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"Manifest non valido: {path}: manca l'elenco «documents».")
+    out: dict[str, DocumentMeta] = {}
+    seen_ids: set[str] = set()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("doc_id") or not entry.get("source"):
+            raise ConfigError(f"Manifest non valido: {path}: la voce {i + 1} non ha doc_id e source.")
+        kind = str(entry.get("kind") or "altro")
+        if kind not in KINDS:
+            raise ConfigError(f"Manifest non valido: {path}: tipo «{kind}» non ammesso ({', '.join(KINDS)}).")
+        doc_id = str(entry["doc_id"])
+        if doc_id in seen_ids:
+            raise ConfigError(f"Manifest non valido: {path}: doc_id ripetuto «{doc_id}».")
+        seen_ids.add(doc_id)
+        out[str(entry["source"])] = DocumentMeta(
+            doc_id=doc_id,
+            source=str(entry["source"]),
+            title=str(entry.get("title") or entry["source"]),
+            ambito=_opt(entry.get("ambito")),
+            period=_opt(entry.get("period")),
+            kind=kind,
+            date=_opt(entry.get("date")),
+            detected=False,
+        )
+    return out
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def manifest_for(path: Path) -> dict[str, DocumentMeta]:
+    """The manifest that sits in the file's folder, if any."""
+    candidate = path.parent / MANIFEST_NAME
+    return load_manifest(candidate) if candidate.is_file() else {}
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "documento"
+
+
+def detect_meta(source: str, text: str) -> DocumentMeta:
+    """Best-effort metadata for a document that has no manifest entry."""
+    head = text[:5000]
+    ambito = _detect_ambito(head) or _detect_ambito(text)
+    period = _detect_period(text)
+    kind = _detect_kind(head, text)
+    title = _detect_title(text) or source
+    return DocumentMeta(
+        doc_id=slugify(Path(source).stem),
+        source=source,
+        title=title,
+        ambito=ambito,
+        period=period,
+        kind=kind,
+        date=None,
+        detected=True,
+    )
+
+
+def _detect_ambito(text: str) -> str | None:
+    counts = Counter({name: len(rx.findall(text)) for name, rx in _AMBITI.items()})
+    best, n = counts.most_common(1)[0]
+    return best if n > 0 else None
+
+
+def _detect_period(text: str) -> str | None:
+    periods: Counter[str] = Counter()
+    for m in _PERIOD.finditer(text):
+        start, end = int(m.group(1)), m.group(2)
+        end_year = int(end) if len(end) == 4 else 2000 + int(end)
+        if 0 < end_year - start <= 4:
+            periods[f"{start}-{end_year}"] += 1
+    return periods.most_common(1)[0][0] if periods else None
+
+
+def _detect_kind(head: str, text: str) -> str:
+    low = head.lower()
+    if "verbale" in low[:2000]:
+        return "verbale"
+    if "regolamento" in low[:1000]:
+        return "regolamento"
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    short = sum(len(ln) < 80 for ln in lines) / max(len(lines), 1)
+    if text.lower().count("piano di zona") >= 5 and len(text) > 30000:
+        return "piano"
+    if short > 0.7 and len(text) < 40000:
+        return "presentazione"
+    return "piano" if "piano di zona" in low else "altro"
+
+
+def _detect_title(text: str) -> str | None:
+    for line in text.splitlines()[:40]:
+        clean = re.sub(r"[#*_]+", "", line).strip()
+        if len(clean) >= 10 and sum(c.isalpha() for c in clean) >= 8:
+            return clean[:200]
+    return None

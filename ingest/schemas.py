@@ -1,0 +1,109 @@
+"""Records exchanged by the ingestion pipeline.
+
+Offsets are always character offsets: ``Page`` offsets index the raw text a
+loader produced, ``Section`` and ``Chunk`` offsets index the canonical text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KINDS = ("piano", "presentazione", "verbale", "regolamento", "altro")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paged source: ``raw_text[start:end]``."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RawHeading:
+    """A heading the source format marked explicitly (DOCX styles, markdown)."""
+
+    start: int
+    end: int
+    level: int
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    """What a loader returns: one raw text plus its page map and explicit headings."""
+
+    text: str
+    pages: tuple[Page, ...] = ()
+    headings: tuple[RawHeading, ...] = ()
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """Catalogue metadata of a document (from the manifest or detected)."""
+
+    doc_id: str
+    source: str
+    title: str
+    ambito: str | None
+    period: str | None
+    kind: str
+    date: str | None = None
+    detected: bool = False
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A loaded document: raw text, its content hash and its metadata."""
+
+    path: Path
+    meta: DocumentMeta
+    loaded: LoadedText
+    sha256: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the span of canonical text it governs."""
+
+    title: str
+    level: int
+    start: int
+    end: int
+    heading_end: int
+    path: tuple[str, ...]
+
+    @property
+    def path_text(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage with exact provenance into the canonical text."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    ambito: str | None
+    period: str | None
+    kind: str
+    section: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    ordinal: int
+    version: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        return self.char_end - self.char_start
