@@ -1,0 +1,121 @@
+"""Hybrid search, filters, the lexical cache and extractive cited answers on a real embedded Chroma."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import ABSTAIN_MESSAGE, EMPTY_INDEX_MESSAGE
+from assistant.lc_adapters import PdzRetriever
+from assistant.retrieval import SearchFilters
+from assistant.service import Assistant
+from ingest.pipeline import build_canonical
+
+from tests.ingest.test_pipeline import FIXTURES
+
+
+@pytest.fixture
+def mini_app(settings, embedder, tmp_path: Path) -> Assistant:  # noqa: ANN001
+    folder = tmp_path / "mini"
+    shutil.copytree(FIXTURES, folder)
+    app = Assistant(settings=settings, embedder=embedder)
+    assert not app.ingest([folder]).failed
+    return app
+
+
+def test_search_ranks_the_answering_passage_first(mini_app: Assistant) -> None:
+    results = mini_app.search("prestiti solidali per famiglie in difficoltà", k=5)
+    assert results[0].chunk.doc_id == "beta"
+    assert "microcredito" in results[0].chunk.text
+    assert [r.rank for r in results] == list(range(1, len(results) + 1))
+    assert all(a.score >= b.score for a, b in zip(results, results[1:], strict=False))
+    d = results[0].to_dict()
+    assert set(d) == {
+        "rank", "score", "chunk_id", "doc_id", "source", "title", "ambito", "period", "kind",
+        "section", "page", "char_start", "char_end", "text",
+    }
+
+
+def test_filters_restrict_documents(mini_app: Assistant) -> None:
+    results = mini_app.search("servizi per gli anziani", k=10, filters=SearchFilters(ambito="crema"))
+    assert results and {r.chunk.doc_id for r in results} == {"alfa"}
+    assert mini_app.search("anziani", filters=SearchFilters(period="1999-2001")) == []
+    assert mini_app.search("   ") == []
+
+
+def test_named_plan_is_favoured_without_filter(mini_app: Assistant) -> None:
+    results = mini_app.search("servizi domiciliari nel piano casalasco", k=3)
+    assert results[0].chunk.doc_id == "beta"
+
+
+def test_lexical_cache_follows_the_index(mini_app: Assistant, settings) -> None:  # noqa: ANN001
+    mini_app.search("voucher", k=3)
+    caches = list(settings.cache_dir.glob("lexical-*"))
+    assert len(caches) == 1 and (caches[0] / "chunks.json").is_file()
+    mini_app.remove("beta")
+    assert all(r.chunk.doc_id == "alfa" for r in mini_app.search("microcredito prestiti", k=5))
+    new_caches = list(settings.cache_dir.glob("lexical-*"))
+    assert len(new_caches) == 1 and new_caches != caches
+
+
+def test_extractive_answer_cites_exact_spans(mini_app: Assistant) -> None:
+    answer = mini_app.ask("Come si attiva il voucher dimissioni protette?")
+    assert not answer.abstained
+    assert answer.answer.startswith("Secondo «Piano Alfa (prova)»")
+    assert "[1]" in answer.answer and answer.citations
+    first = answer.citations[0]
+    assert first.n == 1 and first.chunk.doc_id == "alfa"
+    assert "servizio sociale del Comune" in first.text
+    view = mini_app.document("alfa")
+    assert view.canonical.text[first.start : first.end] == first.text
+    assert first.chunk.char_start <= first.start < first.end <= first.chunk.char_end
+    assert len(first.text) < len(first.chunk.text) or len(first.chunk.text) < 400
+    d = answer.to_dict()
+    assert d["abstained"] is False and d["citations"][0]["n"] == 1
+
+
+def test_abstains_when_documents_do_not_answer(mini_app: Assistant) -> None:
+    answer = mini_app.ask("Qual è il prezzo del biglietto del treno per Milano?")
+    assert answer.abstained and answer.answer == ABSTAIN_MESSAGE and answer.citations == []
+
+
+def test_empty_index(settings, embedder) -> None:  # noqa: ANN001
+    app = Assistant(settings=settings, embedder=embedder)
+    answer = app.ask("Come si attiva il voucher?")
+    assert answer.abstained and answer.answer == EMPTY_INDEX_MESSAGE
+    assert app.search("voucher") == []
+
+
+def test_follow_up_question_uses_history(mini_app: Assistant) -> None:
+    answer = mini_app.ask("e chi la presenta?", history=["Come si attiva il voucher dimissioni protette?"])
+    assert not answer.abstained
+    assert any("assistente sociale ospedaliera" in c.text or "voucher" in c.text for c in answer.citations)
+
+
+def test_langchain_retriever_wrapper(mini_app: Assistant) -> None:
+    docs = PdzRetriever(retriever=mini_app.retriever(), k=2).invoke("banco alimentare pacchi viveri")
+    assert len(docs) == 2
+    assert docs[0].metadata["doc_id"] == "beta" and "Banco alimentare" in docs[0].page_content
+    assert {"char_start", "char_end", "section"} <= set(docs[0].metadata)
+
+
+@pytest.mark.slow
+def test_real_corpus_named_plan_and_section(corpus_assistant) -> None:  # noqa: ANN001
+    results = corpus_assistant.search(
+        "Qual è il traguardo dell'Obiettivo 9 del Piano di Zona di Crema sul servizio sociale professionale?", k=5
+    )
+    assert all(r.chunk.doc_id == "crema-pdz-2015-2017" for r in results[:3])
+    assert any("Obiettivo n. 9" in r.chunk.section or "servizio sociale professionale" in r.chunk.section for r in results[:3])
+    answer = corpus_assistant.ask("Quanti anziani ultrasessantacinquenni conta il distretto casalasco?")
+    assert not answer.abstained
+    doc = corpus_assistant.document(answer.citations[0].chunk.doc_id)
+    for c in answer.citations:
+        assert doc.canonical.text[c.start : c.end] == c.text or corpus_assistant.document(c.chunk.doc_id).canonical.text[c.start : c.end] == c.text
+
+
+def test_canonical_text_rebuilt_from_registry_matches_chunks(mini_app: Assistant) -> None:
+    for doc in mini_app.documents():
+        canonical = build_canonical(mini_app.store.raw_text(doc.meta.doc_id) or "", doc.pages, doc.headings)
+        assert canonical.text == mini_app.document(doc.meta.doc_id).canonical.text
