@@ -26,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 _state: dict[str, Any] = {"debug": False, "assistant": None}
@@ -227,7 +228,8 @@ def search(
     flt = _filters(ambito, period, kind, doc)
     if batch is not None:
         for row in _read_batch(batch):
-            results = run(lambda row=row: a.search(row["question"], k=k, filters=flt))
+            question_text: str = row["question"]
+            results = run(lambda: a.search(question_text, k=k, filters=flt))  # noqa: B023 - called at once
             emit_json({"id": row.get("id"), "results": [r.to_dict() for r in results]})
         return
     assert query is not None
@@ -261,7 +263,8 @@ def ask(
     flt = _filters(ambito, period, kind, doc)
     if batch is not None:
         for row in _read_batch(batch):
-            answer = run(lambda row=row: a.ask(row["question"], filters=flt))
+            question_text: str = row["question"]
+            answer = run(lambda: a.ask(question_text, filters=flt))  # noqa: B023 - called at once
             emit_json({"id": row.get("id"), **answer.to_dict()})
         return
     assert question is not None
@@ -281,7 +284,9 @@ def ask(
 
 
 # -- evaluation ------------------------------------------------------------------
-eval_app = typer.Typer(help="Valutazione su dataset gold (formato di qa_dev.jsonl).", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Valutazione su dataset gold (formato di qa_dev.jsonl).", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(eval_app, name="eval")
 QaOption = Annotated[Path, typer.Option("--qa", help="File JSONL con domande e citazioni gold.")]
 OutOption = Annotated[Path | None, typer.Option("--output", help="Scrive il report JSON completo qui.")]

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant.analysis import tokenize
 from assistant.fusion import FusionConfig, fuse, interleave
 from assistant.lexical import LexicalIndex, fingerprint, load_or_build
-from assistant.analysis import tokenize
 from assistant.plans import content_query, find_mentions, target_documents
 from ingest.index import ChromaStore, IndexedDocument
 from ingest.schemas import Chunk

@@ -9,7 +9,6 @@ from ingest.manifest import load_manifest
 from ingest.normalize import normalize
 from ingest.schemas import DocumentMeta
 from ingest.structure import detect_structure
-
 from tests.conftest import CORPUS
 
 META = DocumentMeta("doc", "doc.txt", "Documento", "Crema", "2015-2017", "piano")

@@ -6,7 +6,6 @@ import pytest
 
 from ingest.normalize import normalize
 from ingest.schemas import Page
-
 from tests.conftest import CORPUS
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ingest.normalize import normalize
 from ingest.structure import RANK_OBJECTIVE, detect_structure, find_headings
-
 from tests.conftest import CORPUS
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from assistant.analysis import fold, tokenize
 from assistant.plans import content_query, find_mentions, target_documents
 from ingest.manifest import load_manifest
-
 from tests.conftest import CORPUS
 
 METAS = list(load_manifest(CORPUS / "manifest.yaml").values())

@@ -16,7 +16,6 @@ from langchain_core.messages import AIMessage
 from assistant.llm import LLMUnavailable, build_chat_model
 from assistant.service import Assistant
 from assistant.settings import Settings
-
 from tests.chroma_server import free_port
 from tests.ingest.test_pipeline import FIXTURES
 

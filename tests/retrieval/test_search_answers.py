@@ -12,7 +12,6 @@ from assistant.lc_adapters import PdzRetriever
 from assistant.retrieval import SearchFilters
 from assistant.service import Assistant
 from ingest.pipeline import build_canonical
-
 from tests.ingest.test_pipeline import FIXTURES
 
 
