@@ -344,5 +344,69 @@ def eval_answers(qa: QaOption, output: OutOption = None) -> None:
     )
 
 
+# -- objectives ------------------------------------------------------------------
+@app.command()
+def objectives(
+    ambito: AmbitoOption = None,
+    period: PeriodOption = None,
+    doc: DocOption = None,
+    previous: Annotated[bool, typer.Option("--previous", help="Includi gli esiti di piani precedenti.")] = False,
+    as_json: JsonOption = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, xlsx o json.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="File di destinazione.")] = None,
+) -> None:
+    """Obiettivi, azioni, indicatori e target dei piani (tabella esportabile)."""
+    from assistant import export
+
+    if fmt is not None and fmt not in {"csv", "xlsx", "json"}:
+        fail(f"formato «{fmt}» non ammesso: usare csv, xlsx o json", code=2)
+    if fmt == "xlsx" and output is None:
+        fail("--format xlsx richiede --output FILE", code=2)
+    records = run(lambda: assistant().objectives(ambito=ambito, period=period, doc_id=doc, include_previous=previous))
+    if as_json or fmt == "json":
+        payload = export.to_json(records)
+        if output is not None:
+            output.write_text(payload, encoding="utf-8")
+        else:
+            typer.echo(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False))
+        return
+    if fmt == "csv":
+        text = export.to_csv(records)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+        return
+    if fmt == "xlsx":
+        assert output is not None
+        export.to_xlsx(records, str(output))
+        typer.echo(f"Esportati {len(records)} obiettivi in {output}")
+        return
+    if not records:
+        typer.echo("Nessun obiettivo trovato.")
+    for r in records:
+        typer.echo(f"{r.doc_id:<28} {r.label or '-':<16} {r.title[:80]}  (indicatori: {len(r.indicators)})")
+
+
+@eval_app.command("objectives")
+def eval_objectives(
+    gold: Annotated[Path, typer.Option("--gold", help="File JSON gold (formato objectives_sample.json).")],
+    output: OutOption = None,
+) -> None:
+    """Recall/precisione degli obiettivi e di indicatori e target rispetto al gold."""
+    from eval import objectives as scoring
+
+    if not gold.is_file():
+        fail(f"file gold inesistente: {gold}")
+    a = assistant()
+    records = [r.model_dump(mode="json") for r in run(lambda: a.objectives(include_previous=True))]
+    texts = {d.meta.source: a.document(d.meta.doc_id).canonical.text for d in a.documents()}
+    report = scoring.score(scoring.load_gold(gold), records, texts)
+    typer.echo(scoring.format_table(report))
+    if output is not None:
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    emit_json(report["overall"])
+
+
 def entrypoint() -> None:  # pragma: no cover - console script shim
     sys.exit(app())

@@ -31,6 +31,8 @@ from ingest.schemas import Section
 from ingest.structure import detect_structure
 
 if TYPE_CHECKING:
+    from assistant.extraction.schema import Objective
+    from assistant.objectives_store import ObjectiveStore
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answer import Answer
@@ -63,6 +65,7 @@ class Assistant:
             prefix=settings.collection_prefix,
         )
         self._chat_model = chat_model
+        self._objectives: ObjectiveStore | None = None
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
         self._views: dict[tuple[str, str], DocumentView] = {}
@@ -79,7 +82,51 @@ class Assistant:
         )
 
     def _after_indexed(self, parsed: ParsedDocument) -> None:
-        """Hook for derived data (objective records) of a freshly indexed document."""
+        """Derived data of a freshly indexed document: its objective records."""
+        from assistant.extraction.extractor import ExtractionInput, extract_objectives
+
+        doc = ExtractionInput.from_parsed(parsed)
+        self.objective_store().replace_document(doc.meta.doc_id, doc.version, extract_objectives(doc))
+
+    # -- objectives -------------------------------------------------------
+    def objective_store(self) -> ObjectiveStore:
+        with self._lock:
+            if self._objectives is None:
+                from assistant.objectives_store import ObjectiveStore
+
+                self._objectives = ObjectiveStore(self.settings.objectives_url)
+            return self._objectives
+
+    def sync_objectives(self) -> None:
+        """Bring the records in line with the index (documents indexed elsewhere, or removed)."""
+        from assistant.extraction.extractor import ExtractionInput, extract_objectives
+
+        store = self.objective_store()
+        stored = store.versions()
+        live = {d.meta.doc_id: d for d in self.documents()}
+        for doc_id in set(stored) - set(live):
+            store.remove_document(doc_id)
+        for doc_id, doc in live.items():
+            if stored.get(doc_id) != doc.version:
+                view = self.document(doc_id)
+                raw = self.store.raw_text(doc_id) or ""
+                source = ExtractionInput(view.canonical, view.sections, doc.version, doc.meta, raw, doc.pages)
+                store.replace_document(doc_id, doc.version, extract_objectives(source))
+
+    def objectives(
+        self,
+        *,
+        ambito: str | None = None,
+        period: str | None = None,
+        doc_id: str | None = None,
+        include_previous: bool = False,
+    ) -> list[Objective]:
+        """Objective records of the indexed plans (re-extracted when a document changed)."""
+        with self._lock:
+            self.sync_objectives()
+        return self.objective_store().list(
+            ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous
+        )
 
     def ingest(
         self,
@@ -96,6 +143,7 @@ class Assistant:
         with self._lock:
             if not self.store.remove(doc_id):
                 raise NotFound(f"Documento «{doc_id}» non presente nell'indice.")
+            self.objective_store().remove_document(doc_id)
 
     # -- documents --------------------------------------------------------
     def documents(self) -> list[IndexedDocument]:

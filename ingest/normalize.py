@@ -32,6 +32,7 @@ from ingest.schemas import Page
 
 _TRAILING_PAGE_NO = re.compile(r"\s+\d{1,4}\s*$")
 _BARE_PAGE_NO = re.compile(r"^\s*(?:pag\.?|pagina)?\s*\d{1,4}\s*(?:/\s*\d{1,4})?\s*$", re.I)
+_TOC_ENTRY = re.compile(r"\S\t+\s*\d{1,3}[ \t]*$")
 _MD_HEADING = re.compile(r"^[ \t]*(#{1,6})[ \t]+", re.M)
 _BULLET = re.compile(r"^(?:[-–•·▪►✓\u2022\uf0b7\uf0a7]|\d{1,2}[.)]|[a-z][.)])\s")
 _SENTENCE_END = ".!?:;"
@@ -75,6 +76,7 @@ class _Line:
     offsets: list[int] = field(default_factory=list)
     heading_level: int = 0
     dropped: bool = False
+    toc_entry: bool = False
 
     @property
     def blank(self) -> bool:
@@ -132,6 +134,7 @@ _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*])|\
 def _clean_line(raw: str, ln: _Line) -> None:
     """Fill ``ln.text``/``ln.offsets`` with the line's clean characters."""
     start, end = ln.raw_start, ln.raw_end
+    ln.toc_entry = bool(_TOC_ENTRY.search(raw, start, end))
     heading = _MD_HEADING.match(raw, start, end)
     if heading:
         ln.heading_level = len(heading.group(1))
@@ -180,6 +183,8 @@ def _separator(prev: _Line, nxt: _Line, blank_between: bool) -> str:
     p, n = prev.text, nxt.text
     if prev.heading_level or nxt.heading_level:
         return "\n\n"
+    if prev.toc_entry or nxt.toc_entry:  # table-of-contents lines stay lines
+        return "\n"
     first = n[0]
     if len(p) >= 2 and p[-1] in "-\u00ad" and p[-2].isalpha() and first.islower():
         return ""

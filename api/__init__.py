@@ -1,0 +1,1 @@
+"""HTTP API and chat widget over the assistant service."""

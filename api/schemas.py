@@ -1,0 +1,61 @@
+"""Request bodies of the API (responses reuse the records' ``to_dict``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.retrieval import SearchFilters
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ambito: str | None = Field(default=None, max_length=100)
+    period: str | None = Field(default=None, max_length=20)
+    kind: str | None = Field(default=None, max_length=40)
+    doc_id: str | None = Field(default=None, max_length=200)
+
+    def to_search(self) -> SearchFilters:
+        return SearchFilters(ambito=self.ambito or None, period=self.period or None, kind=self.kind or None, doc_id=self.doc_id or None)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "Come si attiva il voucher dimissioni protette?", "filters": {"ambito": "Cremona"}}]},
+    )
+
+    question: str = Field(min_length=1, max_length=2000, description="La domanda, in italiano.")
+    filters: Filters | None = None
+    history: list[str] = Field(default_factory=list, max_length=20, description="Domande precedenti dell'utente.")
+    stream: bool = Field(default=False, description="Risposta come Server-Sent Events.")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("la domanda è vuota")
+        return value.strip()
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "cartella sociale informatizzata", "k": 5}]})
+
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(default=10, ge=1, le=100)
+    filters: Filters | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("la ricerca è vuota")
+        return value.strip()
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "cartella sociale informatizzata", "by": "ambito"}]})
+
+    topic: str = Field(min_length=1, max_length=2000)
+    by: str = Field(default="plan", pattern="^(plan|ambito|period)$")
+    k: int = Field(default=3, ge=1, le=10)
