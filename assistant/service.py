@@ -86,7 +86,9 @@ class Assistant:
         from assistant.extraction.extractor import ExtractionInput, extract_objectives
 
         doc = ExtractionInput.from_parsed(parsed)
-        self.objective_store().replace_document(doc.meta.doc_id, doc.version, extract_objectives(doc))
+        self.objective_store().replace_document(
+            doc.meta.doc_id, _records_version(doc.version), extract_objectives(doc)
+        )
 
     # -- objectives -------------------------------------------------------
     def objective_store(self) -> ObjectiveStore:
@@ -107,11 +109,11 @@ class Assistant:
         for doc_id in set(stored) - set(live):
             store.remove_document(doc_id)
         for doc_id, doc in live.items():
-            if stored.get(doc_id) != doc.version:
+            if stored.get(doc_id) != _records_version(doc.version):
                 view = self.document(doc_id)
                 raw = self.store.raw_text(doc_id) or ""
                 source = ExtractionInput(view.canonical, view.sections, doc.version, doc.meta, raw, doc.pages)
-                store.replace_document(doc_id, doc.version, extract_objectives(source))
+                store.replace_document(doc_id, _records_version(doc.version), extract_objectives(source))
 
     def objectives(
         self,
@@ -200,6 +202,12 @@ class Assistant:
 
                 self._chat_model = build_chat_model(self.settings)
             return self._chat_model
+
+
+def _records_version(doc_version: str) -> str:
+    from assistant.extraction.extractor import EXTRACTOR_VERSION
+
+    return f"{doc_version}:{EXTRACTOR_VERSION}"
 
 
 def build_assistant(settings: Settings) -> Assistant:

@@ -22,7 +22,7 @@ from ingest.schemas import Chunk, LoadedText, Page, RawHeading, Section, SourceD
 from ingest.structure import detect_structure
 
 # Bump when normalisation/structure/chunking change the chunks of an unchanged file.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 def build_canonical(text: str, pages: tuple[Page, ...] = (), headings: tuple[RawHeading, ...] = ()) -> CanonicalText:

@@ -89,7 +89,7 @@ def _rank(line: str, next_line: str, standalone: bool) -> int:
         and line[0].isupper()
         and not line.endswith((".", ",", ";", ":"))
         and 2 <= len(line.split()) <= 12
-        and len(next_line) >= 150
+        and (len(next_line) >= 150 or next_line.lstrip().startswith(("- ", "• ")))
         and _digit_ratio(line) < 0.2
     ):
         return RANK_TITLE_LINE

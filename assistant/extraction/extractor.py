@@ -37,6 +37,9 @@ class ExtractionInput:
 
 
 STRUCTURED_MINIMUM = 3
+# Bump when extraction rules change: stored records of unchanged documents are then re-extracted.
+EXTRACTOR_VERSION = "1"
+PLAN_KINDS = {"piano"}
 
 
 def extract_objectives(doc: ExtractionInput) -> list[Objective]:
@@ -46,6 +49,8 @@ def extract_objectives(doc: ExtractionInput) -> list[Objective]:
     or tables) is read that way only: its prose then describes, not sets,
     objectives. Otherwise the prose and list rules apply.
     """
+    if doc.meta.kind not in PLAN_KINDS:
+        return []  # slides, minutes and rules do not set a plan's objectives
     records = extract_sectioned(doc) + extract_tables(doc)
     if len(records) >= STRUCTURED_MINIMUM:
         return sorted(records, key=lambda r: (r.char_start, r.char_end))

@@ -8,28 +8,31 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-_BULLET = re.compile(r"^\s*(?:[-–•·▪►\u2022\uf0b7\uf0a7*]|\d{1,2}[.)]|[a-z][.)])\s+")
+_MARKER = re.compile(r"\s*[-–•·▪►\u2022\uf0b7\uf0a7*]\s+")
+_ITEM = re.compile(r"^\s*(?:[-–•·▪►\u2022\uf0b7\uf0a7*]|\d{1,2}[.)])\s+")
+_TRAILING = " \t\n;,."
 
 
 def clean(text: str) -> str:
-    """A field value: whitespace collapsed, list marker and trailing separators removed."""
-    value = " ".join(_BULLET.sub("", text.strip()).split())
-    return value.strip(" ;,")
+    """A field value from its (trimmed) span: whitespace collapsed."""
+    return " ".join(text.split())
 
 
 def norm(text: str) -> str:
-    """Comparison form: lower case, no markdown marks or list markers, single spaces."""
-    return " ".join(re.sub(r"[*_#`•·▪►\u2022\uf0b7\uf0a7]+", " ", clean(text).lower()).split())
+    """Comparison form: lower case, no markdown marks, no list marker or final separator, single spaces."""
+    text = re.sub(r"[*_#`]+", " ", text.lower().replace("’", "'"))
+    text = _MARKER.sub(" ", text, count=1) if _MARKER.match(text) else text
+    return " ".join(text.split()).strip(_TRAILING)
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink ``[start, end)`` to the value ``clean`` would give (marker and separators out)."""
-    m = _BULLET.match(text, start, end)
+    """Shrink ``[start, end)`` to the value: list marker, surrounding space and final separators out."""
+    m = _MARKER.match(text, start, end)
     if m:
         start = m.end()
     while start < end and (text[start].isspace() or text[start] in ";,"):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ";,"):
+    while end > start and text[end - 1] in _TRAILING:
         end -= 1
     return start, end
 
@@ -91,4 +94,5 @@ def lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def is_bullet(line: str) -> bool:
-    return bool(_BULLET.match(line))
+    """A list item: a bullet symbol or a small number ("1.", "2)") at the start."""
+    return bool(_ITEM.match(line))
