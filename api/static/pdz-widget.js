@@ -1,0 +1,192 @@
+/* pdz-assistant chat widget: <pdz-assistant api="https://host"></pdz-assistant>
+ * Self-contained web component (no CDN, no external fonts). Italian interface.
+ * Streams answers from POST /v1/ask (Server-Sent Events), shows citation chips [n]
+ * and opens a source viewer with the cited passage highlighted in its context. */
+(() => {
+  const CSS = `
+  :host { display:block; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:#1d2430; max-width: 760px; }
+  * { box-sizing: border-box; }
+  .box { border:1px solid #c9d1dc; border-radius:10px; padding:12px; background:#fff; }
+  form { display:flex; gap:8px; flex-wrap:wrap; }
+  label.q { flex: 1 1 100%; font-weight:600; }
+  textarea { flex:1 1 260px; min-height:64px; padding:8px; font:inherit; border:1px solid #9aa6b5; border-radius:6px; resize:vertical; }
+  .filters { display:flex; gap:8px; flex-wrap:wrap; margin:8px 0; }
+  .filters label { display:flex; flex-direction:column; font-size:13px; }
+  select { font:inherit; padding:4px; min-width: 130px; }
+  button { font:inherit; cursor:pointer; border-radius:6px; border:1px solid #24508f; background:#2b5fab; color:#fff; padding:8px 14px; }
+  button:focus-visible, .chip:focus-visible, select:focus-visible, textarea:focus-visible { outline:3px solid #f0a000; outline-offset:2px; }
+  button[disabled] { opacity:.6; cursor:progress; }
+  .answer { margin-top:12px; white-space:normal; }
+  .answer p { margin:4px 0; }
+  .chip { display:inline-block; margin:0 2px; padding:0 6px; border-radius:10px; border:1px solid #2b5fab; background:#e8f0fc; color:#1d4680; font-size:13px; cursor:pointer; }
+  .notice { margin-top:10px; padding:8px; border-radius:6px; background:#fff4d6; border:1px solid #e0b54a; }
+  .error { background:#fde3e3; border-color:#d06464; }
+  .sources { margin-top:8px; font-size:13px; color:#4a5564; }
+  .viewer { margin-top:12px; border:1px solid #2b5fab; border-radius:8px; padding:10px; background:#f7f9fc; }
+  .viewer header { display:flex; justify-content:space-between; gap:8px; align-items:flex-start; }
+  .viewer h3 { margin:0 0 4px; font-size:15px; }
+  .meta { font-size:13px; color:#4a5564; }
+  .context { white-space:pre-wrap; max-height:320px; overflow:auto; background:#fff; border:1px solid #d7dde6; padding:8px; margin-top:8px; border-radius:6px; }
+  mark { background:#ffe27a; padding:0 1px; }
+  .close { background:#fff; color:#24508f; padding:4px 10px; }
+  @media (max-width: 480px) { :host { font-size:14px; } .filters label, select { flex:1 1 100%; } button { width:100%; } }
+  `;
+
+  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+  class PdzAssistant extends HTMLElement {
+    connectedCallback() {
+      this.api = (this.getAttribute("api") || "").replace(/\/$/, "");
+      this.history = [];
+      this.citations = [];
+      const root = this.attachShadow({ mode: "open" });
+      root.innerHTML = `<style>${CSS}</style>
+        <section class="box" aria-label="Assistente Piani di Zona">
+          <form part="form">
+            <label class="q" for="q">La tua domanda sui Piani di Zona</label>
+            <textarea id="q" name="q" required placeholder="Es.: come si attiva il voucher dimissioni protette?"></textarea>
+            <div class="filters">
+              <label>Ambito <select id="ambito" aria-label="Filtra per ambito"><option value="">Tutti</option></select></label>
+              <label>Periodo <select id="period" aria-label="Filtra per periodo"><option value="">Tutti</option></select></label>
+            </div>
+            <button type="submit" id="send">Chiedi</button>
+          </form>
+          <div class="answer" id="answer" aria-live="polite"></div>
+          <div id="status" role="status"></div>
+          <div id="viewer"></div>
+        </section>`;
+      this.$ = (sel) => root.querySelector(sel);
+      this.$("form").addEventListener("submit", (e) => { e.preventDefault(); this.ask(); });
+      this.$("#q").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.ask(); } });
+      root.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeViewer(); });
+      this.loadFilters();
+    }
+
+    async loadFilters() {
+      try {
+        const res = await fetch(`${this.api}/v1/documents`);
+        if (!res.ok) return;
+        const docs = await res.json();
+        const fill = (id, values) => {
+          const sel = this.$(id);
+          [...new Set(values.filter(Boolean))].sort().forEach((v) => sel.insertAdjacentHTML("beforeend", `<option value="${esc(v)}">${esc(v)}</option>`));
+        };
+        fill("#ambito", docs.map((d) => d.ambito));
+        fill("#period", docs.map((d) => d.period));
+      } catch (_) { /* filters are optional; the question box still works */ }
+    }
+
+    setStatus(text, kind) {
+      this.$("#status").innerHTML = text ? `<div class="notice ${kind || ""}">${esc(text)}</div>` : "";
+    }
+
+    async ask() {
+      const question = this.$("#q").value.trim();
+      if (!question) { this.setStatus("Scrivi una domanda.", "error"); this.$("#q").focus(); return; }
+      const filters = {};
+      if (this.$("#ambito").value) filters.ambito = this.$("#ambito").value;
+      if (this.$("#period").value) filters.period = this.$("#period").value;
+      const send = this.$("#send");
+      send.disabled = true;
+      send.textContent = "Sto cercando…";
+      this.$("#answer").innerHTML = "";
+      this.closeViewer();
+      this.setStatus("");
+      try {
+        const res = await fetch(`${this.api}/v1/ask`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+          body: JSON.stringify({ question, filters, history: this.history.slice(-3), stream: true }),
+        });
+        if (!res.ok) {
+          let detail = `Errore ${res.status}`;
+          try { detail = (await res.json()).detail || detail; } catch (_) {}
+          throw new Error(detail);
+        }
+        await this.readStream(res);
+        this.history.push(question);
+      } catch (err) {
+        const offline = err instanceof TypeError;
+        this.setStatus(offline ? "Il server non è raggiungibile. Riprova tra poco." : `Non è stato possibile rispondere: ${err.message}`, "error");
+      } finally {
+        send.disabled = false;
+        send.textContent = "Chiedi";
+      }
+    }
+
+    async readStream(res) {
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let idx;
+        while ((idx = buffer.indexOf("\n\n")) >= 0) {
+          const raw = buffer.slice(0, idx);
+          buffer = buffer.slice(idx + 2);
+          const event = (raw.match(/^event: (.*)$/m) || [])[1];
+          const data = JSON.parse((raw.match(/^data: (.*)$/m) || [])[1] || "null");
+          this.onEvent(event, data);
+        }
+      }
+    }
+
+    onEvent(event, data) {
+      const answer = this.$("#answer");
+      if (event === "sentence") {
+        const html = esc(data.text).replace(/\[(\d+)\]/g, (_, n) => `<button type="button" class="chip" data-n="${n}" aria-label="Apri la fonte ${n}">[${n}]</button>`);
+        answer.insertAdjacentHTML("beforeend", `<p>${html}</p>`);
+      } else if (event === "citations") {
+        this.citations = data || [];
+        answer.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("click", () => this.openSource(Number(chip.dataset.n), chip)));
+        if (this.citations.length) {
+          const list = this.citations.map((c) => `[${c.n}] ${esc(c.title)}${c.section ? " — " + esc(c.section) : ""}${c.page ? ", p. " + c.page : ""}`).join("<br>");
+          answer.insertAdjacentHTML("beforeend", `<div class="sources">${list}</div>`);
+        }
+      } else if (event === "done") {
+        if (data && data.abstained) this.setStatus("L'assistente non ha trovato la risposta nei documenti: prova a riformulare la domanda o a cambiare i filtri.");
+        else if (data && data.unsupported_sentences && data.unsupported_sentences.length) this.setStatus("Alcune frasi della risposta non sono verificate dalle fonti.");
+      }
+    }
+
+    async openSource(n, opener) {
+      const c = this.citations.find((x) => x.n === n);
+      if (!c) return;
+      this.opener = opener;
+      const viewer = this.$("#viewer");
+      viewer.innerHTML = `<div class="viewer" role="dialog" aria-label="Fonte ${n}" tabindex="-1"><p>Carico la fonte…</p></div>`;
+      try {
+        const res = await fetch(`${this.api}/v1/documents/${encodeURIComponent(c.doc_id)}?start=${c.char_start}&end=${c.char_end}&window=700`);
+        if (!res.ok) throw new Error((await res.json()).detail || res.status);
+        const doc = await res.json();
+        const w = doc.window;
+        const before = esc(w.text.slice(0, w.highlight_start));
+        const cited = esc(w.text.slice(w.highlight_start, w.highlight_end));
+        const after = esc(w.text.slice(w.highlight_end));
+        viewer.innerHTML = `<div class="viewer" role="dialog" aria-modal="false" aria-labelledby="vt" tabindex="-1">
+          <header><div><h3 id="vt">[${n}] ${esc(doc.title)}</h3>
+          <div class="meta">Ambito: ${esc(doc.ambito || "-")} · Periodo: ${esc(doc.period || "-")}${w.page ? " · Pagina " + w.page : ""}<br>Sezione: ${esc(w.section || c.section || "-")}</div></div>
+          <button type="button" class="close" aria-label="Chiudi la fonte">Chiudi</button></header>
+          <div class="context">${w.start > 0 ? "…" : ""}${before}<mark>${cited}</mark>${after}…</div></div>`;
+        viewer.querySelector(".close").addEventListener("click", () => this.closeViewer());
+        viewer.querySelector(".viewer").focus();
+        const mark = viewer.querySelector("mark");
+        if (mark && mark.scrollIntoView) mark.scrollIntoView({ block: "center" });
+      } catch (err) {
+        viewer.innerHTML = `<div class="notice error">Impossibile aprire la fonte: ${esc(err.message)}</div>`;
+      }
+    }
+
+    closeViewer() {
+      const viewer = this.$("#viewer");
+      if (viewer && viewer.innerHTML) {
+        viewer.innerHTML = "";
+        if (this.opener) this.opener.focus();
+      }
+    }
+  }
+
+  if (!customElements.get("pdz-assistant")) customElements.define("pdz-assistant", PdzAssistant);
+})();
