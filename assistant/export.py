@@ -7,7 +7,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 from assistant.extraction.schema import Objective
 
@@ -79,7 +79,7 @@ def to_xlsx(objs: Sequence[Objective], target: str | IO[bytes]) -> None:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheets: dict[str, object] = {}
+    sheets: dict[str, Any] = {}
     used: set[str] = set()
     for o in objs:
         sheet = sheets.get(o.doc_id)

@@ -53,7 +53,8 @@ class ObjectiveStore:
 
     def remove_document(self, doc_id: str) -> int:
         with self._lock, Session(self._engine) as session, session.begin():
-            return session.execute(delete(_Row).where(_Row.doc_id == doc_id)).rowcount or 0
+            result: Any = session.execute(delete(_Row).where(_Row.doc_id == doc_id))
+            return int(result.rowcount or 0)
 
     def versions(self) -> dict[str, str]:
         with Session(self._engine) as session:

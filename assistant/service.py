@@ -31,11 +31,11 @@ from ingest.schemas import Section
 from ingest.structure import detect_structure
 
 if TYPE_CHECKING:
-    from assistant.extraction.schema import Objective
-    from assistant.objectives_store import ObjectiveStore
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answer import Answer
+    from assistant.extraction.schema import Objective
+    from assistant.objectives_store import ObjectiveStore
     from assistant.retrieval import HybridRetriever, SearchFilters, SearchResult
 
 

@@ -86,7 +86,7 @@ def build(
         extractor=extractor,  # type: ignore[arg-type]
         char_start=start,
         char_end=end,
-        spans={k: [tuple(s) for s in v] for k, v in fields.spans.items()},
+        spans={k: [(a, b) for a, b in v] for k, v in fields.spans.items()},
         **values,  # type: ignore[arg-type]
     )
 

@@ -18,7 +18,6 @@ from assistant.extraction.schema import LIST_FIELDS, Objective
 from ingest.loaders import load
 from ingest.manifest import load_manifest
 from ingest.schemas import DocumentMeta
-
 from tests.conftest import CORPUS, SHARED_EVAL
 
 MANIFEST = load_manifest(CORPUS / "manifest.yaml")

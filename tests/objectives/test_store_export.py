@@ -13,7 +13,6 @@ from assistant import export
 from assistant.extraction.extractor import ExtractionInput, extract_objectives
 from assistant.objectives_store import ObjectiveStore
 from assistant.service import Assistant
-
 from tests.objectives.test_extraction import BROKEN_TABLE, PLAN, SECTIONED
 
 
