@@ -10,7 +10,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-SHARED_EVAL = REPO.parent / "shared" / "eval"
 _LOOPBACK = ("127.", "::1", "localhost")
 
 

@@ -18,10 +18,11 @@ from assistant.extraction.schema import LIST_FIELDS, Objective
 from ingest.loaders import load
 from ingest.manifest import load_manifest
 from ingest.schemas import DocumentMeta
-from tests.conftest import CORPUS, SHARED_EVAL
+from tests.conftest import CORPUS
 
 MANIFEST = load_manifest(CORPUS / "manifest.yaml")
-SAMPLE = json.loads((SHARED_EVAL / "objectives_sample.json").read_text(encoding="utf-8")) if (SHARED_EVAL / "objectives_sample.json").exists() else None
+# a copy of ../shared/eval/objectives_sample.json, so the suite needs nothing outside the repository
+SAMPLE = json.loads((Path(__file__).parent.parent / "fixtures" / "objectives_sample.json").read_text(encoding="utf-8"))
 PLAN = DocumentMeta("prova", "prova.txt", "Piano di prova", "Crema", "2015-2017", "piano")
 
 
@@ -31,8 +32,6 @@ def _corpus(name: str) -> list[Objective]:
 
 
 def _sample(source: str) -> list[dict]:
-    if SAMPLE is None:
-        pytest.skip("objectives_sample.json is not beside the repository")
     return next(d for d in SAMPLE["documents"] if d["doc"] == source)["objectives"]
 
 
