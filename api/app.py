@@ -80,12 +80,17 @@ def create_app(settings: Settings | None = None, *, assistant: Assistant | None 
     def objectives_page() -> FileResponse:
         return FileResponse(STATIC / "obiettivi.html")
 
+    @app.get("/confronto", include_in_schema=False)
+    def compare_page() -> FileResponse:
+        return FileResponse(STATIC / "confronto.html")
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
 def _mount_optional_routers(app: FastAPI) -> None:
     """Routers of features that live in their own modules (objectives, comparisons)."""
-    from api.routes import objectives
+    from api.routes import compare, objectives
 
+    app.include_router(compare.router)  # before objectives: /v1/objectives/alignment is more specific
     app.include_router(objectives.router)

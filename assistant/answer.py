@@ -128,9 +128,35 @@ def coverage(results: Sequence[SearchResult], terms: dict[str, float]) -> float:
     return best
 
 
-def compose(question: str, results: Sequence[SearchResult], terms: dict[str, float], config: AnswerConfig) -> Answer:
-    """Pick sentences, number their passages, and write the answer text."""
+def _balanced(scored: list[_Scored]) -> list[_Scored]:
+    """Best sentences of each document in turn (comparative questions)."""
+    queues: dict[str, list[_Scored]] = {}
+    for s in scored:
+        queues.setdefault(s.result.chunk.doc_id, []).append(s)
+    out: list[_Scored] = []
+    while any(queues.values()):
+        for q in queues.values():
+            if q:
+                out.append(q.pop(0))
+    return out
+
+
+def compose(
+    question: str,
+    results: Sequence[SearchResult],
+    terms: dict[str, float],
+    config: AnswerConfig,
+    *,
+    balanced: bool = False,
+) -> Answer:
+    """Pick sentences, number their passages, and write the answer text.
+
+    ``balanced``: the question is about several plans, so each plan's best
+    sentences take turns and the answer is grouped by plan.
+    """
     scored = sorted(_score_sentences(results, terms), key=lambda s: -s.score)
+    if balanced:
+        scored = _balanced(scored)
     chosen: list[_Scored] = []
     covered: set[str] = set()
     for s in scored:
@@ -140,7 +166,7 @@ def compose(question: str, results: Sequence[SearchResult], terms: dict[str, flo
         if s.result.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
             continue
         gain = s.terms - covered
-        if chosen and not gain and s.score < 0.5 * chosen[0].score:
+        if not balanced and chosen and not gain and s.score < 0.5 * chosen[0].score:
             continue
         chosen.append(s)
         covered |= s.terms
@@ -148,10 +174,19 @@ def compose(question: str, results: Sequence[SearchResult], terms: dict[str, flo
     for s in chosen:
         by_passage.setdefault(s.result.chunk.chunk_id, []).append(s)
     order = sorted(by_passage.values(), key=lambda group: group[0].result.rank)
+    if balanced:  # group the answer by plan, plans in order of their best passage
+        first_rank: dict[str, int] = {}
+        for group in order:
+            first_rank.setdefault(group[0].result.chunk.doc_id, group[0].result.rank)
+        order.sort(key=lambda group: (first_rank[group[0].result.chunk.doc_id], group[0].result.rank))
     citations: list[Citation] = []
     parts: list[str] = []
+    current_doc = None
     for n, group in enumerate(order, 1):
         chunk = group[0].result.chunk
+        if balanced and chunk.doc_id != current_doc:
+            parts.append(f"## {chunk.title}")
+            current_doc = chunk.doc_id
         spans = sorted((g.span for g in group), key=lambda sp: sp.start)
         start, end = spans[0].start, spans[-1].end
         citations.append(
@@ -167,8 +202,9 @@ def compose(question: str, results: Sequence[SearchResult], terms: dict[str, flo
         for sp in spans:
             sentence = " ".join(chunk.text[sp.start : sp.end].split())
             parts.append(f"{sentence} [{n}]")
-    intro = _intro(citations)
-    return Answer(question, intro + "\n".join(f"- {p}" for p in parts), False, citations)
+    intro = "Confronto tra i piani:\n" if balanced and len({c.chunk.doc_id for c in citations}) > 1 else _intro(citations)
+    lines = [p[3:] + ":" if p.startswith("## ") else f"- {p}" for p in parts]
+    return Answer(question, intro + "\n".join(lines), False, citations)
 
 
 def _intro(citations: list[Citation]) -> str:
@@ -181,6 +217,17 @@ def _intro(citations: list[Citation]) -> str:
 def _weak_similarity(results: Sequence[SearchResult], config: AnswerConfig) -> bool:
     sims = [r.similarity for r in results[:3] if r.similarity is not None]
     return bool(sims) and max(sims) < config.min_similarity
+
+
+def is_comparative(question: str, retriever: HybridRetriever) -> bool:
+    """The question names several plans, or asks which plans do something."""
+    from assistant.plans import find_mentions, target_documents
+
+    if find_mentions(question).asks_all_plans:
+        return True
+    docs, _, _ = retriever.state()
+    targets = target_documents(question, [d.meta for d in docs])
+    return sum(1 for w in targets.values() if w >= retriever.config.balance_min_weight) >= 2
 
 
 def with_history(question: str, history: list[str]) -> str:
@@ -209,7 +256,7 @@ def answer_question(
     terms = question_terms(question, idf_table(retriever))
     if not results or coverage(results, terms) < config.min_coverage or _weak_similarity(results, config):
         return Answer(question, ABSTAIN_MESSAGE, True)
-    answer = compose(question, results, terms, config)
+    answer = compose(question, results, terms, config, balanced=is_comparative(question, retriever))
     if not answer.citations:
         return Answer(question, ABSTAIN_MESSAGE, True)
     return answer

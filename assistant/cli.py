@@ -345,8 +345,15 @@ def eval_answers(qa: QaOption, output: OutOption = None) -> None:
 
 
 # -- objectives ------------------------------------------------------------------
-@app.command()
+objectives_app = typer.Typer(
+    help="Obiettivi, azioni, indicatori e target dei piani.", invoke_without_command=True, rich_markup_mode=None
+)
+app.add_typer(objectives_app, name="objectives")
+
+
+@objectives_app.callback()
 def objectives(
+    ctx: typer.Context,
     ambito: AmbitoOption = None,
     period: PeriodOption = None,
     doc: DocOption = None,
@@ -358,6 +365,8 @@ def objectives(
     """Obiettivi, azioni, indicatori e target dei piani (tabella esportabile)."""
     from assistant import export
 
+    if ctx.invoked_subcommand is not None:
+        return
     if fmt is not None and fmt not in {"csv", "xlsx", "json"}:
         fail(f"formato «{fmt}» non ammesso: usare csv, xlsx o json", code=2)
     if fmt == "xlsx" and output is None:
@@ -386,6 +395,75 @@ def objectives(
         typer.echo("Nessun obiettivo trovato.")
     for r in records:
         typer.echo(f"{r.doc_id:<28} {r.label or '-':<16} {r.title[:80]}  (indicatori: {len(r.indicators)})")
+
+
+@objectives_app.command("align")
+def objectives_align(
+    source: Annotated[str | None, typer.Option("--from", help="doc_id del primo piano.")] = None,
+    target: Annotated[str | None, typer.Option("--to", help="doc_id del secondo piano.")] = None,
+    as_json: JsonOption = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx (richiede --output).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="File di destinazione.")] = None,
+) -> None:
+    """Collega gli obiettivi di piani diversi che perseguono lo stesso scopo."""
+    from assistant.alignment import indicator_table
+
+    if fmt not in (None, "xlsx") or (fmt == "xlsx" and output is None):
+        fail("usare --format xlsx --output FILE oppure --json", code=2)
+    links = run(lambda: assistant().align_objectives(source=source, target=target))
+    if as_json:
+        emit_json([link.to_dict() for link in links])
+        return
+    if fmt == "xlsx":
+        assert output is not None
+        _links_xlsx(indicator_table(links), output)
+        typer.echo(f"Esportati {len(links)} collegamenti in {output}")
+        return
+    if not links:
+        typer.echo("Nessun collegamento trovato.")
+    for link in links:
+        a, b = link.source, link.target
+        typer.echo(f"[{link.relation}, {link.score:.2f}] {a.doc_id} {a.label or ''} {a.title[:60]}  ↔  {b.doc_id} {b.label or ''} {b.title[:60]}")
+
+
+def _links_xlsx(rows: list[dict[str, Any]], output: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Collegamenti"
+    sheet.append(["Relazione", "Obiettivo (primo piano)", "Obiettivo (secondo piano)", "Indicatori (primo)",
+                  "Indicatori (secondo)", "Target (primo)", "Target (secondo)"])
+    for r in rows:
+        sheet.append([r["relation"], r["from"], r["to"], "\n".join(r["from_indicators"]), "\n".join(r["to_indicators"]),
+                      "\n".join(r["from_targets"]), "\n".join(r["to_targets"])])
+    wb.save(str(output))
+
+
+@app.command()
+def compare(
+    topic: Annotated[str, typer.Argument(help="Tema o domanda da confrontare tra i piani.")],
+    by: Annotated[str, typer.Option("--by", help="Raggruppa per plan, ambito o period.")] = "plan",
+    k: Annotated[int, typer.Option("--k", min=1, max=10, help="Passaggi per piano.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """Confronta come i piani trattano un tema: le fonti migliori di ciascun piano."""
+    if by not in {"plan", "ambito", "period"}:
+        fail("--by ammette plan, ambito o period", code=2)
+    result = run(lambda: assistant().compare(topic, by=by, per_plan=k))
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for key, plans in result.groups.items():
+        typer.echo(f"== {key}")
+        for ev in plans:
+            m = ev.doc.meta
+            if not ev.relevant:
+                typer.echo(f"  {m.title}: nessuna evidenza pertinente")
+                continue
+            typer.echo(f"  {m.title}:")
+            for r in ev.results:
+                typer.echo(f"    - [{r.chunk.section or '-'}] " + " ".join(r.chunk.text.split())[:200])
 
 
 @eval_app.command("objectives")

@@ -33,7 +33,9 @@ from ingest.structure import detect_structure
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from assistant.alignment import Link
     from assistant.answer import Answer
+    from assistant.compare import Comparison
     from assistant.extraction.schema import Objective
     from assistant.objectives_store import ObjectiveStore
     from assistant.retrieval import HybridRetriever, SearchFilters, SearchResult
@@ -89,6 +91,32 @@ class Assistant:
         self.objective_store().replace_document(
             doc.meta.doc_id, _records_version(doc.version), extract_objectives(doc)
         )
+
+    # -- comparisons ------------------------------------------------------
+    def compare(self, topic: str, *, by: str = "plan", per_plan: int = 3) -> Comparison:
+        """Evidence for ``topic`` grouped by plan (or ambito / period)."""
+        from assistant.compare import CompareConfig, compare
+
+        config = CompareConfig(per_plan=per_plan, min_similarity=self.settings.abstain_min_similarity)
+        return compare(topic, self.retriever(), by=by, config=config)
+
+    def align_objectives(self, *, source: str | None = None, target: str | None = None) -> list[Link]:
+        """Links between objectives of two plans (doc ids), or of every pair of plans."""
+        from assistant.alignment import align
+
+        plans = _plan_docs(self.objectives())
+        for doc_id in (source, target):
+            if doc_id is not None and doc_id not in plans:
+                raise NotFound(f"Nessun obiettivo per il piano «{doc_id}».")
+        pairs = [(source, target)] if source and target else [
+            (a, b) for i, a in enumerate(sorted(plans)) for b in sorted(plans)[i + 1 :]
+            if (source is None or a == source or b == source)
+        ]
+        links: list[Link] = []
+        for a, b in pairs:
+            assert a is not None and b is not None
+            links.extend(align(plans[a], plans[b], self.embedder))
+        return links
 
     # -- objectives -------------------------------------------------------
     def objective_store(self) -> ObjectiveStore:
@@ -202,6 +230,13 @@ class Assistant:
 
                 self._chat_model = build_chat_model(self.settings)
             return self._chat_model
+
+
+def _plan_docs(objectives: list[Objective]) -> dict[str, list[Objective]]:
+    plans: dict[str, list[Objective]] = {}
+    for o in objectives:
+        plans.setdefault(o.doc_id, []).append(o)
+    return plans
 
 
 def _records_version(doc_version: str) -> str:

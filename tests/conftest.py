@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +93,27 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: A
         prefix = f"t{abs(hash(request.node.nodeid)) % 10**8}"
         return Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_url=server.url, collection_prefix=prefix)
     return Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS)
+
+
+@pytest.fixture
+def pdz(embedder) -> Iterator[Any]:  # noqa: ANN001
+    """Run `pdz ...` in-process against the test's own data dir; returns (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from assistant import cli
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        cli._state["assistant"] = Assistant(settings=Settings(), embedder=embedder)
+        result = runner.invoke(cli.app, list(args))
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    yield invoke
+    cli._state["assistant"] = None
+
+

@@ -127,3 +127,14 @@ def test_pages_are_served(client: httpx.Client) -> None:
     assert "<pdz-assistant" in client.get("/").text
     assert "Obiettivi" in client.get("/obiettivi").text
     assert "customElements.define" in client.get("/static/pdz-widget.js").text
+
+
+def test_compare_and_alignment_endpoints(client: httpx.Client) -> None:
+    body = client.post("/v1/compare", json={"topic": "prestiti solidali microcredito", "k": 2}).json()
+    groups = body["groups"]
+    assert set(groups) == {"Casalasco 2015-2017", "Crema 2015-2017"}
+    assert groups["Casalasco 2015-2017"][0]["relevant"] is True and groups["Crema 2015-2017"][0]["passages"] == []
+    problem(client.post("/v1/compare", json={"topic": "x", "by": "colore"}), 422, "richiesta_non_valida")
+    assert client.get("/v1/objectives/alignment").json() == []  # one plan with objectives: nothing to link
+    problem(client.get("/v1/objectives/alignment", params={"from": "zeta", "to": "alfa"}), 404, "non_trovato")
+    assert "Confronto tra piani" in client.get("/confronto").text
