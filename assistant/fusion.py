@@ -14,7 +14,7 @@ from ingest.schemas import Chunk
 @dataclass(frozen=True)
 class FusionConfig:
     candidates: int = 60
-    rrf_k: float = 60.0
+    rrf_k: float = 20.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
     target_boost: float = 1.0
@@ -25,7 +25,7 @@ class FusionConfig:
     """A named plan takes part in per-plan alternation when its target weight reaches this."""
     balance_pool: int = 10
     """For "quali piani ...?" questions: plans present in this many top passages alternate."""
-    section_weight: float = 0.0
+    section_weight: float = 0.3
     """Share of the best score in a passage's section added to its own score."""
 
 
