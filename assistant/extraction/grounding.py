@@ -52,6 +52,19 @@ class FieldValues:
             self.values[name] = value
             self.spans[name] = [(start, end)]
 
+    def extend(self, name: str, start: int, end: int) -> None:
+        """Append a further span to a scalar field (a cell continued elsewhere): values joined by a space."""
+        start, end = trim_span(self.text, start, end)
+        value = clean(self.text[start:end])
+        if not value:
+            return
+        if name in self.values:
+            self.values[name] = f"{self.values[name]} {value}"
+            self.spans[name].append((start, end))
+        else:
+            self.values[name] = value
+            self.spans[name] = [(start, end)]
+
     def add(self, name: str, start: int, end: int) -> None:
         start, end = trim_span(self.text, start, end)
         value = clean(self.text[start:end])

@@ -40,15 +40,21 @@ _BULLET = re.compile(r"^\s*[•\uf0b7\uf0a7▪-]\s*")
 CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "kind": [(re.compile(r"^(strategic|specific|operativ|gestional)[oa]\b", re.I), 6.0)],
     "actions": [(re.compile(r"^\w+(?:are|ere|ire)\b", re.I), 1.0), (re.compile(r"^\w+zion[ei]\b", re.I), 0.5)],
-    "resources": [(re.compile(r"\b(?:risors|cost|fna|fnps|fsr|fond[oi]|€|euro|budget|personal[ei]|finanzi|bilanc|welfare legami)", re.I), 2.5)],
+    "resources": [
+        (re.compile(r"^(?:risors|cost|fna|fnps|fsr|fond[oi]|budget|personal[ei]|finanzi|bilanc|welfare legami)", re.I), 2.5),
+        (re.compile(r"€|\beuro\b", re.I), 1.0),
+    ],
     "tools": [(re.compile(r"^(?:protocoll|cartell|progett|pian[oi]|regolament|accord|convenzion|band[oi]|mappatur|tavol|[ée]quipe|strument|sportell|banca dati|modulistic|linee guida|albo|sistema)", re.I), 1.5)],
     "indicators": [
         (re.compile(r"^(?:n°|n\.|nr\.?|numero)\s", re.I), 3.5),
         (re.compile(r"^(?:grado|percentuale|tasso|adozione|approvazione|presenza|integrazione fra|diffusione|stipula|definizione|realizzazione|attivazione)\b", re.I), 1.5),
     ],
-    "targets": [(re.compile(r"\d+\s?%|\balmeno\b|\bincremento\b|\baumento\b|\briduzione\b|\bin progress\b|\bentro\b", re.I), 2.0)],
-    "evaluation_tools": [(re.compile(r"^(?:report|monitoraggi|verific|relazion|questionar|follow|sched|incontri|rilevazion|controll|approvazione nei)", re.I), 2.5)],
-    "timing": [(re.compile(r"^(?:nel corso|entro|dal |da |a partire|triennio|annual|\d{4}|giugno|dicembre|settembre|gennaio|primo|secondo|terzo)", re.I), 2.5)],
+    "targets": [(re.compile(r"\d+\s?%|\balmeno\b|\bincremento\b|\baumento\b|\briduzione\b|\bin progress\b", re.I), 2.0)],
+    "evaluation_tools": [(re.compile(r"^(?:report|monitoraggi|verific|relazion|questionar|follow|sched|incontri|rilevazion|controll|approvazione\s+nei)", re.I), 2.5)],
+    "timing": [
+        (re.compile(r"^(?:nel corso|entro|dal |da |a partire|triennio|annual|\d{4}|giugno|dicembre|settembre|gennaio|primo|secondo|terzo)", re.I), 2.5),
+        (re.compile(r"\b(?:entro|nel corso del|triennio|semestre)\b", re.I), 1.0),
+    ],
 }
 
 
@@ -125,9 +131,10 @@ def _fragments(raw: str, lines: list[tuple[int, int]], kept: set[int]) -> list[l
 
 def _starts_item(raw: str, previous: _Fragment, start: int) -> bool:
     """A capitalised line after a line that ended a sentence or a lower-case word opens a new item."""
-    word = raw[start : start + 1]
-    if not word.isupper():
-        return False
+    words = raw[start:].split(maxsplit=1)
+    word = words[0] if words else ""
+    if not word[:1].isupper() or (len(word) > 1 and word.isupper()):
+        return False  # lower case, or an acronym continuing the sentence ("regolamento / ISEE")
     prev = raw[previous.start : previous.end].rstrip()
     last = prev.split()[-1] if prev.split() else ""
     return prev.endswith(".") or (last[:1].islower() and len(last) > 1)
@@ -170,6 +177,22 @@ def _survives(doc: ParsedLike, start: int, end: int) -> bool:
     return a < b
 
 
+def _rows_assignment(cells: list[list[_Fragment]], raw: str, columns: list[str]) -> list[int]:
+    """Column of each cell; a table row continued after a page break starts again at the first column.
+
+    When cells follow the one recognised as the last column (``Tempi``), the PDF
+    put the rest of the row after it: those cells are aligned again as a second row.
+    """
+    assignment = _assign(cells, raw, columns)
+    last = len(columns) - 1
+    if columns[last] == "timing" and last in assignment:
+        cut = assignment.index(last) + 1
+        if cut < len(cells) and _score(cells[cut - 1], raw, "timing", False) >= 2.5:
+            rest = _assign(cells[cut:], raw, columns[:last]) if last > 0 else []
+            assignment = assignment[:cut] + [max(1, j) for j in rest]
+    return assignment
+
+
 _SCALAR = {"kind", "resources", "tools", "evaluation_tools", "timing"}
 
 
@@ -207,7 +230,7 @@ def extract_tables(doc: ParsedLike) -> list[Objective]:
         cells = _fragments(raw, lines[body:], kept)
         if not cells:
             continue
-        assignment = _assign(cells, raw, columns)
+        assignment = _rows_assignment(cells, raw, columns)
         fields = FieldValues(text)
         heading = OBJECTIVE_HEADING.match(section.title)
         assert heading is not None
@@ -222,10 +245,7 @@ def extract_tables(doc: ParsedLike) -> list[Objective]:
             name = columns[col]
             spans = [doc.canonical.canonical_span(f.start, f.end) for f in cell]
             if name in _SCALAR:
-                a, b = spans[0][0], spans[-1][1]
-                if name in fields.values:  # a scalar column spread over several cells
-                    a = fields.spans[name][0][0]
-                fields.set(name, a, b)
+                fields.extend(name, spans[0][0], spans[-1][1])
             else:
                 for a, b in spans:
                     fields.add(name, a, b)
