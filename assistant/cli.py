@@ -466,6 +466,20 @@ def compare(
                 typer.echo(f"    - [{r.chunk.section or '-'}] " + " ".join(r.chunk.text.split())[:200])
 
 
+@eval_app.command("alignment")
+def eval_alignment(
+    gold: Annotated[Path | None, typer.Option("--gold", help="Coppie gold (predefinito: eval/alignment_gold.json).")] = None,
+) -> None:
+    """Precisione e recall dei collegamenti tra obiettivi di piani diversi."""
+    from eval import alignment as scoring
+
+    path = gold or scoring.GOLD
+    if not path.is_file():
+        fail(f"file gold inesistente: {path}")
+    links = run(lambda: assistant().align_objectives())
+    emit_json(scoring.score([link.to_dict() for link in links], path))
+
+
 @eval_app.command("objectives")
 def eval_objectives(
     gold: Annotated[Path, typer.Option("--gold", help="File JSON gold (formato objectives_sample.json).")],
