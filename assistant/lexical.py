@@ -25,6 +25,7 @@ from ingest.index import embedding_text
 from ingest.schemas import Chunk
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 def fingerprint(live: dict[str, str]) -> str:

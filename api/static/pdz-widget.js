@@ -28,7 +28,10 @@
   .meta { font-size:13px; color:#4a5564; }
   .context { white-space:pre-wrap; max-height:320px; overflow:auto; background:#fff; border:1px solid #d7dde6; padding:8px; margin-top:8px; border-radius:6px; }
   mark { background:#ffe27a; padding:0 1px; }
-  .close { background:#fff; color:#24508f; padding:4px 10px; }
+  .close, .secondary { background:#fff; color:#24508f; padding:4px 10px; }
+  .cols { display:grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap:8px; margin-top:12px; }
+  .col { border:1px solid #c9d1dc; border-radius:8px; padding:8px; background:#fbfcfe; font-size:13px; }
+  .col h4 { margin:0 0 6px; font-size:14px; }
   @media (max-width: 480px) { :host { font-size:14px; } .filters label, select { flex:1 1 100%; } button { width:100%; } }
   `;
 
@@ -50,6 +53,7 @@
               <label>Periodo <select id="period" aria-label="Filtra per periodo"><option value="">Tutti</option></select></label>
             </div>
             <button type="submit" id="send">Chiedi</button>
+            <button type="button" id="compare" class="secondary" title="Le fonti migliori di ciascun piano, in colonne">Confronta i piani</button>
           </form>
           <div class="answer" id="answer" aria-live="polite"></div>
           <div id="status" role="status"></div>
@@ -57,6 +61,7 @@
         </section>`;
       this.$ = (sel) => root.querySelector(sel);
       this.$("form").addEventListener("submit", (e) => { e.preventDefault(); this.ask(); });
+      this.$("#compare").addEventListener("click", () => this.compare());
       this.$("#q").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.ask(); } });
       root.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeViewer(); });
       this.loadFilters();
@@ -111,6 +116,26 @@
       } finally {
         send.disabled = false;
         send.textContent = "Chiedi";
+      }
+    }
+
+    async compare() {
+      const topic = this.$("#q").value.trim();
+      if (!topic) { this.setStatus("Scrivi il tema da confrontare.", "error"); this.$("#q").focus(); return; }
+      this.$("#answer").innerHTML = "";
+      this.closeViewer();
+      this.setStatus("Confronto in corso…");
+      try {
+        const res = await fetch(`${this.api}/v1/compare`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ topic, k: 2 }) });
+        if (!res.ok) throw new Error((await res.json()).detail || res.status);
+        const data = await res.json();
+        const cols = Object.entries(data.groups).map(([key, plans]) => `<section class="col"><h4>${esc(key)}</h4>` + plans.map((p) => p.relevant
+          ? p.passages.map((r) => `<p><small>${esc(r.section)}</small><br>${esc(r.text.slice(0, 280))}…</p>`).join("")
+          : `<p class="notice">Nessuna evidenza pertinente in questo piano.</p>`).join("") + "</section>").join("");
+        this.$("#answer").innerHTML = `<div class="cols" aria-label="Confronto per piano">${cols}</div>`;
+        this.setStatus("");
+      } catch (err) {
+        this.setStatus(err instanceof TypeError ? "Il server non è raggiungibile. Riprova tra poco." : `Confronto non riuscito: ${err.message}`, "error");
       }
     }
 

@@ -80,3 +80,20 @@ def test_unreachable_server_message(browser, live: LiveServer) -> None:  # noqa:
     notice.wait_for(timeout=15_000)
     assert "non è raggiungibile" in notice.inner_text()
     page.close()
+
+
+@pytest.mark.integration
+def test_evaluator_view_shows_one_column_per_plan(browser, live: LiveServer) -> None:  # noqa: ANN001
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(live.url + "/")
+    widget = page.locator("pdz-assistant")
+    widget.locator("textarea").fill("microcredito e prestiti solidali alle famiglie")
+    widget.locator("button#compare").click()
+    cols = widget.locator(".cols .col")
+    cols.first.wait_for(timeout=30_000)
+    assert cols.count() == 2
+    texts = {cols.nth(i).locator("h4").inner_text(): cols.nth(i).inner_text() for i in range(2)}
+    assert "microcredito" in texts["Casalasco 2015-2017"]
+    assert "Nessuna evidenza pertinente" in texts["Crema 2015-2017"]
+    page.screenshot(path=str(SHOTS / "widget-confronto.png"), full_page=True)
+    page.close()
