@@ -61,18 +61,11 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
+        # the cited sentences replace the passage's span and text; the passage span stays available
         return {
             "n": self.n,
             "score": round(self.score, 6),
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "source": c.source,
-            "title": c.title,
-            "ambito": c.ambito,
-            "period": c.period,
-            "kind": c.kind,
-            "section": c.section,
-            "page": c.page,
+            **c.provenance(),
             "char_start": self.start,
             "char_end": self.end,
             "text": self.text,

@@ -210,6 +210,18 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _one_or_batch(question: str | None, batch: Path | None, handle: Callable[[str], dict[str, Any]]) -> bool:
+    """Validate "a question or --batch"; run the batch (one JSON line per row) and say if it did."""
+    if (question is None) == (batch is None):
+        fail("indicare una domanda oppure --batch FILE.jsonl", code=2)
+    if batch is None:
+        return False
+    for row in _read_batch(batch):
+        text: str = row["question"]
+        emit_json({"id": row.get("id"), **run(lambda: handle(text))})  # noqa: B023 - called at once
+    return True
+
+
 @app.command()
 def search(
     query: Annotated[str | None, typer.Argument(help="La domanda o le parole da cercare.")] = None,
@@ -222,15 +234,9 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Cerca i passaggi più pertinenti (ricerca ibrida lessicale + semantica)."""
-    if (query is None) == (batch is None):
-        fail("indicare una domanda oppure --batch FILE.jsonl", code=2)
     a = assistant()
     flt = _filters(ambito, period, kind, doc)
-    if batch is not None:
-        for row in _read_batch(batch):
-            question_text: str = row["question"]
-            results = run(lambda: a.search(question_text, k=k, filters=flt))  # noqa: B023 - called at once
-            emit_json({"id": row.get("id"), "results": [r.to_dict() for r in results]})
+    if _one_or_batch(query, batch, lambda q: {"results": [r.to_dict() for r in a.search(q, k=k, filters=flt)]}):
         return
     assert query is not None
     results = run(lambda: a.search(query, k=k, filters=flt))
@@ -257,15 +263,9 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Risponde in italiano citando i passaggi dei documenti."""
-    if (question is None) == (batch is None):
-        fail("indicare una domanda oppure --batch FILE.jsonl", code=2)
     a = assistant()
     flt = _filters(ambito, period, kind, doc)
-    if batch is not None:
-        for row in _read_batch(batch):
-            question_text: str = row["question"]
-            answer = run(lambda: a.ask(question_text, filters=flt))  # noqa: B023 - called at once
-            emit_json({"id": row.get("id"), **answer.to_dict()})
+    if _one_or_batch(question, batch, lambda q: a.ask(q, filters=flt).to_dict()):
         return
     assert question is not None
     answer = run(lambda: a.ask(question, filters=flt))

@@ -58,23 +58,7 @@ class SearchResult:
     """Cosine similarity of the query to the passage (dense), when it was a dense candidate."""
 
     def to_dict(self) -> dict[str, Any]:
-        c = self.chunk
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "source": c.source,
-            "title": c.title,
-            "ambito": c.ambito,
-            "period": c.period,
-            "kind": c.kind,
-            "section": c.section,
-            "page": c.page,
-            "char_start": c.char_start,
-            "char_end": c.char_end,
-            "text": c.text,
-        }
+        return {"rank": self.rank, "score": round(self.score, 6), **self.chunk.provenance()}
 
 
 class HybridRetriever:

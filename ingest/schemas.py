@@ -107,3 +107,11 @@ class Chunk:
     @property
     def length(self) -> int:
         return self.char_end - self.char_start
+
+    def provenance(self) -> dict[str, object]:
+        """The public fields of a passage (CLI and API contract), in contract order."""
+        return {
+            "chunk_id": self.chunk_id, "doc_id": self.doc_id, "source": self.source, "title": self.title,
+            "ambito": self.ambito, "period": self.period, "kind": self.kind, "section": self.section,
+            "page": self.page, "char_start": self.char_start, "char_end": self.char_end, "text": self.text,
+        }
