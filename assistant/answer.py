@@ -32,6 +32,8 @@ class AnswerConfig:
     passages: int = 8
     max_sentences: int = 8
     max_citations: int = 5
+    rank_decay: float = 0.4
+    """How much a passage's rank discounts its sentences (1 / (1 + decay * rank))."""
     min_coverage: float = 0.2
     """Share of the question's distinctive weight the evidence must cover (IDF-weighted terms)."""
     min_similarity: float = 0.855
@@ -98,11 +100,11 @@ class _Scored:
     terms: set[str]
 
 
-def _score_sentences(results: Sequence[SearchResult], terms: dict[str, float]) -> list[_Scored]:
+def _score_sentences(results: Sequence[SearchResult], terms: dict[str, float], rank_decay: float) -> list[_Scored]:
     scored = []
     total = sum(terms.values()) or 1.0
     for rank, r in enumerate(results):
-        prior = 1.0 / (1.0 + 0.15 * rank)
+        prior = 1.0 / (1.0 + rank_decay * rank)
         for span in sentence_spans(r.chunk.text):
             tokens = set(tokenize(r.chunk.text[span.start : span.end]))
             hit = tokens & terms.keys()
@@ -155,7 +157,7 @@ def compose(
     ``balanced``: the question is about several plans, so each plan's best
     sentences take turns and the answer is grouped by plan.
     """
-    scored = sorted(_score_sentences(results, terms), key=lambda s: -s.score)
+    scored = sorted(_score_sentences(results, terms, config.rank_decay), key=lambda s: -s.score)
     if balanced:
         scored = _balanced(scored)
     chosen: list[_Scored] = []
