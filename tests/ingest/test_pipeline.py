@@ -124,3 +124,16 @@ def test_search_finds_the_passage_with_section(app: Assistant, mini: Path) -> No
     top = results[0].chunk
     assert top.doc_id == "alfa" and "voucher per le dimissioni protette" in top.text
     assert top.section.endswith("2. Servizi per la domiciliarità")
+
+
+def test_pdf_chunks_know_their_page(settings, embedder, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.ingest.test_loaders import PAGES, make_pdf
+
+    pdf = make_pdf(tmp_path / "piano_pdf.pdf", PAGES)
+    app = Assistant(settings=settings, embedder=embedder)
+    assert [o.status for o in app.ingest([pdf]).outcomes] == ["indicizzato"]
+    chunks = app.store.chunks("piano-pdf")
+    assert [c.page for c in chunks] == [1, 2, 3]
+    assert all("Piano di zona di prova per il triennio" not in c.text for c in chunks)  # running footer gone
+    top = app.search("fondo sociale regionale per la famiglia", k=1)[0].chunk
+    assert top.page == 3 and top.section.startswith("Capitolo 3")
