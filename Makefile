@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test ingest lint eval-retrieval eval-answers eval-objectives clean
+.PHONY: setup browser run test ingest lint eval-retrieval eval-answers eval-objectives clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# the widget's browser test drives Debian's chromium (never a browser downloaded by a tool)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium (apt-get install chromium) for the widget tests"; exit 1; fi; }
+
 ingest: setup
 	$(BIN)/pdz ingest
 
@@ -25,7 +32,7 @@ run: setup ingest
 	@echo "Widget e API: http://$(HOST):$(PORT)/"
 	$(BIN)/pdz serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/pytest
 
 lint: setup
@@ -37,6 +44,10 @@ eval-retrieval: setup ingest
 
 eval-answers: setup ingest
 	$(BIN)/pdz eval answers --qa ../shared/eval/qa_dev.jsonl
+
+eval-objectives: setup ingest
+	$(BIN)/pdz eval objectives --gold ../shared/eval/objectives_sample.json
+	$(BIN)/pdz eval alignment
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
