@@ -8,7 +8,6 @@ do not cover the distinctive terms of the question, the assistant abstains.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -61,27 +60,10 @@ class Answer:
         }
 
 
-def _idf(retriever: HybridRetriever) -> dict[str, float]:
-    _, _, lexical = retriever.state()
-    df: dict[str, int] = {}
-    for c in lexical.chunks:
-        for t in set(tokenize(c.text)):
-            df[t] = df.get(t, 0) + 1
-    n = max(len(lexical.chunks), 1)
-    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-
-
-class _IdfCache:
-    key: str = ""
-    table: dict[str, float] = {}
-
-
 def idf_table(retriever: HybridRetriever) -> dict[str, float]:
+    """Inverse document frequency of the index terms of the live chunks."""
     _, _, lexical = retriever.state()
-    if _IdfCache.key != lexical.key:
-        _IdfCache.table = _idf(retriever)
-        _IdfCache.key = lexical.key
-    return _IdfCache.table
+    return lexical.idf
 
 
 def question_terms(question: str, idf: dict[str, float]) -> dict[str, float]:

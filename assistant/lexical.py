@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -40,6 +41,19 @@ class LexicalIndex:
     key: str
     chunks: list[Chunk]
     bm25: bm25s.BM25 | None
+    _idf: dict[str, float] | None = field(default=None, repr=False)
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """IDF of every term of the chunks' text (what answers weigh question terms by)."""
+        if self._idf is None:
+            df: dict[str, int] = {}
+            for c in self.chunks:
+                for t in set(tokenize(c.text)):
+                    df[t] = df.get(t, 0) + 1
+            n = max(len(self.chunks), 1)
+            self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        return self._idf
 
     @classmethod
     def build(cls, key: str, chunks: list[Chunk]) -> LexicalIndex:
