@@ -38,7 +38,7 @@ class ExtractionInput:
 
 STRUCTURED_MINIMUM = 3
 # Bump when extraction rules change: stored records of unchanged documents are then re-extracted.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 PLAN_KINDS = {"piano"}
 
 

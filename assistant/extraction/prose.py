@@ -23,6 +23,10 @@ OBJECTIVE_SECTION = re.compile(
     r"propost[ae]|obiettiv|strategi[ae] per|azioni propost|linee d.azione|prospettive|rafforzare|priorit[aà]",
     re.I,
 )
+# sections that describe the present (needs, problems, data) rather than set objectives
+ANALYSIS_SECTION = re.compile(r"problem|criticit|analisi|bisogn|\bdati\b|esiti|inquadramento|contesto|quadro", re.I)
+_TOC_LINE = re.compile(r"\s\d{1,3}$")
+_MAX_STATEMENT = 2500
 _LEAD = re.compile(r"^(.{3,140}?)(?::\s|\s[–-]\s)")
 _FIRST_CLAUSE = re.compile(r"^(.{3,160}?)(?:[.;]\s|[.;]$|$)")
 _MIN_ITEM = 12
@@ -56,8 +60,17 @@ def _area(doc: ParsedLike, section: Section) -> tuple[int, int] | None:
     return None
 
 
+def _describes_data(item: str) -> bool:
+    """Statistics and table-of-contents lines are not objectives."""
+    chars = [c for c in item if not c.isspace()]
+    digits = sum(c.isdigit() for c in chars)
+    return "%" in item or (chars and digits / len(chars) > 0.05) or bool(_TOC_LINE.search(item.rstrip(" .;")))
+
+
 def _record(doc: ParsedLike, section: Section, start: int, end: int, title: tuple[int, int] | None) -> Objective | None:
     text = doc.canonical.text
+    if title is None and _describes_data(text[start:end]):
+        return None
     fields = FieldValues(text)
     fields.set("title", *(title or _title_span(text, start, end)))
     fields.set("statement", start, end)
@@ -103,7 +116,9 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
                 break
             done.add(j)
             body_end = min(sub.end, end)
-            if j > i and sub.level == RANK_TITLE_LINE:
+            if any(ANALYSIS_SECTION.search(p) for p in sub.path[len(section.path) :]):
+                continue
+            if j > i and sub.level == RANK_TITLE_LINE and body_end - sub.start <= _MAX_STATEMENT:
                 # a titled sub-paragraph: the heading is the title, its text the statement
                 record = _record(doc, sub, sub.start, body_end, (sub.start, sub.heading_end))
                 if record:
@@ -113,6 +128,8 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
     # forward-looking lists elsewhere in chapters about objectives ("... DEFINIZIONE DI OBIETTIVI")
     for i, section in enumerate(sections):
         if i in done or section.level in (0, RANK_OBJECTIVE) or not any(OBJECTIVE_SECTION.search(p) for p in section.path[:-1]):
+            continue
+        if any(ANALYSIS_SECTION.search(p) for p in section.path[1:]):
             continue
         for a, b in lines(text, section.heading_end, section.end):
             item = text[a:b]

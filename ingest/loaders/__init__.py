@@ -7,6 +7,7 @@ Italian; nothing is written anywhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,26 +20,38 @@ from ingest.schemas import LoadedText
 Loader = Callable[[Path], LoadedText]
 
 REGISTRY: dict[str, Loader] = {
-    ".txt": text_loader.load_text,
-    ".md": text_loader.load_text,
-    ".markdown": text_loader.load_text,
     ".pdf": pdf_loader.load_pdf,
     ".docx": docx_loader.load_docx,
+    ".txt": text_loader.load_text,
+    ".md": text_loader.load_text,
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(REGISTRY)
 
+_MB = 1024 * 1024
 
-def load(path: Path, *, max_bytes: int = 50 * 1024 * 1024) -> LoadedText:
-    """Load ``path`` with the loader of its suffix, after the checks every format shares."""
+
+def _megabytes(size: int) -> str:
+    """``size`` in MB, Italian decimal comma; below 1 MB two significant digits, never an exponent."""
+    value = size / _MB
+    decimals = 1 if value >= 1 or value == 0 else 1 - math.floor(math.log10(value))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".").replace(".", ",")
+
+
+def load(path: Path, *, max_bytes: int = 50 * _MB) -> LoadedText:
+    """Load ``path`` with the loader of its suffix, after the checks every format shares.
+
+    Raises an ``InputError`` subclass whose ``source`` is ``path.name``.
+    """
     suffix = path.suffix.lower()
     loader = REGISTRY.get(suffix)
     if loader is None:
-        allowed = ", ".join(s for s in SUPPORTED_SUFFIXES if s != ".markdown")
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
         raise UnsupportedFormat(path.name, f"formato non supportato ({suffix or 'senza estensione'}): formati ammessi {allowed}")
     size = path.stat().st_size
     if size > max_bytes:
         raise FileTooLarge(
-            path.name, f"il file è troppo grande ({size / 1048576:.1f} MB; limite {max_bytes / 1048576:.0f} MB)"
+            path.name, f"il file è troppo grande ({_megabytes(size)} MB; limite {_megabytes(max_bytes)} MB)"
         )
     if size == 0:
         raise EmptyDocument(path.name, "il file è vuoto")

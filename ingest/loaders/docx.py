@@ -3,61 +3,92 @@
 from __future__ import annotations
 
 import re
-import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import docx
+from docx.document import Document
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 
 from ingest.errors import CorruptDocument
 from ingest.schemas import LoadedText, RawHeading
 
-_HEADING_STYLE = re.compile(r"^(?:heading|titolo)\s*(\d)$", re.I)
+BLOCK_SEPARATOR = "\n\n"
+_HEADING_STYLE = re.compile(r"^(?:heading|titolo)\s*([1-9])$", re.I)
+_TITLE_STYLES = {"title", "titolo"}
+_P, _TBL, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:sdtContent")
 
 
 def _heading_level(style_name: str) -> int:
-    if style_name.lower() in {"title", "titolo"}:
+    """1-9 for heading styles (English or Italian names), 0 otherwise."""
+    name = style_name.strip()
+    if name.lower() in _TITLE_STYLES:
         return 1
-    m = _HEADING_STYLE.match(style_name.strip())
-    return int(m.group(1)) if m else 0
+    match = _HEADING_STYLE.match(name)
+    return int(match.group(1)) if match else 0
+
+
+def _body_blocks(container: Any) -> Iterator[Any]:
+    """Paragraph and table elements in document order."""
+    for child in container.iterchildren():
+        if child.tag in (_P, _TBL):
+            yield child
+        elif child.tag == _SDT:
+            # Content controls (cover pages, templates' fields) wrap ordinary paragraphs and tables.
+            for content in child.iterchildren(_SDT_CONTENT):
+                yield from _body_blocks(content)
+
+
+def _paragraph_block(element: Any, document: Document) -> tuple[str, int]:
+    paragraph = Paragraph(element, document)
+    text = paragraph.text.strip()
+    style = paragraph.style.name if paragraph.style is not None else ""
+    level = _heading_level(style or "")
+    numbered = element.pPr is not None and element.pPr.numPr is not None
+    if text and not level and ("list" in (style or "").lower() or numbered):
+        text = f"- {text}"
+    return text, level
+
+
+def _cell_text(cell: Any, document: Document) -> str:
+    # Every paragraph of the cell, nested tables included, on one line so a row stays a row.
+    texts = (Paragraph(p, document).text for p in cell.iter(_P))
+    return " ".join(" ".join(texts).split())
+
+
+def _table_block(element: Any, document: Document) -> str:
+    # Rows straight from the XML: a merged cell is one <w:tc>, where python-docx's
+    # row.cells would repeat its text once per spanned column.
+    rows = (" | ".join(_cell_text(tc, document) for tc in tr.tc_lst) for tr in element.tr_lst)
+    return "\n".join(row for row in rows if row.replace("|", "").strip())
+
+
+def _open(path: Path) -> Document:
+    try:
+        return docx.Document(str(path))
+    except Exception as exc:  # noqa: BLE001 - zipfile, lxml and python-docx raise various types on bad input
+        raise CorruptDocument(path.name, "il file non è un DOCX valido o è danneggiato") from exc
 
 
 def load_docx(path: Path) -> LoadedText:
-    try:
-        import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CorruptDocument(path.name, "il file DOCX è danneggiato o non valido") from exc
-    except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise various types on bad input
-        raise CorruptDocument(path.name, f"il file DOCX è illeggibile ({type(exc).__name__})") from exc
-
-    blocks: list[tuple[str, int]] = []  # (text, heading level or 0)
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            para = Paragraph(child, document)
-            text = para.text.strip()
-            if not text:
-                continue
-            style = para.style.name if para.style is not None else ""
-            level = _heading_level(style)
-            if not level and "list" in style.lower():
-                text = f"- {text}"
-            blocks.append((text, level))
-        elif tag == "tbl":
-            table = Table(child, document)
-            rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
-            rows = [r for r in rows if r.replace("|", "").strip()]
-            if rows:
-                blocks.append(("\n".join(rows), 0))
+    """Blocks separated by a blank line; list items start with "- ", table cells are joined by " | "."""
+    document = _open(path)
     parts: list[str] = []
     headings: list[RawHeading] = []
     pos = 0
-    for text, level in blocks:
+    for element in _body_blocks(document.element.body):
+        if element.tag == _P:
+            text, level = _paragraph_block(element, document)
+        else:
+            text, level = _table_block(element, document), 0
+        if not text:
+            continue
         if parts:
-            pos += 2  # the "\n\n" separator
+            pos += len(BLOCK_SEPARATOR)
         if level:
-            headings.append(RawHeading(pos, pos + len(text), level))
+            headings.append(RawHeading(start=pos, end=pos + len(text), level=level))
         parts.append(text)
         pos += len(text)
-    return LoadedText(text="\n\n".join(parts), headings=tuple(headings))
+    return LoadedText(text=BLOCK_SEPARATOR.join(parts), headings=tuple(headings))

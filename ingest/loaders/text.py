@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
+import codecs
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -10,42 +12,64 @@ from charset_normalizer import from_bytes
 from ingest.errors import UndecodableText
 from ingest.schemas import LoadedText
 
-_ALLOWED_CONTROL = {"\n", "\r", "\t", "\f"}
-_FALLBACKS = ("cp1252", "latin-1")
+# C0/C1 control characters except \t \n \f \r, which plain text legitimately holds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Only the encodings Italian legacy files really use: unrestricted detection
+# picks cp1250 or utf_16_be for short Italian texts.
+_LEGACY = ("cp1252", "latin-1")
+_REASON = "codifica del testo non riconosciuta"
+
+
+def _control_count(text: str) -> int:
+    return len(_CONTROL.findall(text))
 
 
 def _looks_binary(text: str) -> bool:
-    if "\x00" in text:
-        return True
-    control = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROL)
-    return control > max(1, len(text) // 100)
+    return "\x00" in text or _control_count(text) > max(1, len(text) // 100)
+
+
+def _legacy_order(data: bytes) -> list[str]:
+    best = from_bytes(data, cp_isolation=list(_LEGACY)).best()
+    guess = [e for e in _LEGACY if best is not None and codecs.lookup(e).name == codecs.lookup(best.encoding).name]
+    return guess + [e for e in _LEGACY if e not in guess]
+
+
+def _candidates(data: bytes) -> Iterator[tuple[str, str]]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                # Windows Notepad saves "Unicode" as UTF-16 with a BOM; both codecs drop the BOM.
+                yield data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
+            break
+    try:
+        yield data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    decoded: list[tuple[str, str]] = []
+    for encoding in _legacy_order(data):
+        try:
+            decoded.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            continue
+    # latin-1 turns cp1252's curly quotes and euro sign into C1 controls: fewest controls wins,
+    # the detector's preference breaks ties.
+    if decoded:
+        yield min(decoded, key=lambda item: _control_count(item[0]))
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
-    """Text and encoding name; UTF-8 first, then the best single-byte guess."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if b"\x00" in data:
-        raise UndecodableText(name, "codifica del testo non riconosciuta (il file sembra binario)")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15"]).best()
-    candidates = ([best.encoding] if best is not None else []) + list(_FALLBACKS)
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
+    """Text and encoding name: BOM, then UTF-8, then cp1252 or latin-1; binary content is refused."""
+    for text, encoding in _candidates(data):
         if not _looks_binary(text):
             return text, encoding
-    raise UndecodableText(name, "codifica del testo non riconosciuta (il file sembra binario)")
+    raise UndecodableText(name, f"{_REASON} (il file sembra binario)")
 
 
 def load_text(path: Path) -> LoadedText:
+    """A plain-text or markdown file as is, apart from line endings (headings are found later)."""
     text, encoding = decode(path.read_bytes(), path.name)
-    if _looks_binary(text):
-        raise UndecodableText(path.name, "codifica del testo non riconosciuta (il file sembra binario)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return LoadedText(text=text, encoding=encoding)
