@@ -13,7 +13,7 @@ Steps for a query:
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,19 +131,3 @@ class HybridRetriever:
         if find_mentions(query).asks_all_plans:
             return list(dict.fromkeys(c.doc_id for c, _ in fused[: self.config.balance_pool]))
         return []
-
-    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
-        """Adjacent chunks of the same document, in order (the chunk included)."""
-        _, _, lexical = self.state()
-        same = [c for c in lexical.chunks if c.doc_id == chunk.doc_id]
-        idx = next((i for i, c in enumerate(same) if c.chunk_id == chunk.chunk_id), None)
-        if idx is None:
-            return [chunk]
-        return same[max(0, idx - before) : idx + after + 1]
-
-
-def result_dicts(results: list[SearchResult]) -> list[dict[str, Any]]:
-    return [r.to_dict() for r in results]
-
-
-__all__ = ["HybridRetriever", "SearchFilters", "SearchResult", "FusionConfig", "asdict"]

@@ -6,7 +6,7 @@ loader produced, ``Section`` and ``Chunk`` offsets index the canonical text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("piano", "presentazione", "verbale", "regolamento", "altro")
@@ -102,7 +102,6 @@ class Chunk:
     text: str
     ordinal: int
     version: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def length(self) -> int:

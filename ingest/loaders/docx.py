@@ -44,10 +44,11 @@ def _body_blocks(container: Any) -> Iterator[Any]:
 def _paragraph_block(element: Any, document: Document) -> tuple[str, int]:
     paragraph = Paragraph(element, document)
     text = paragraph.text.strip()
-    style = paragraph.style.name if paragraph.style is not None else ""
-    level = _heading_level(style or "")
+    style = (paragraph.style.name if paragraph.style is not None else None) or ""
+    level = _heading_level(style)
+    # Lists are either a "List ..." style or direct numbering on an ordinary paragraph.
     numbered = element.pPr is not None and element.pPr.numPr is not None
-    if text and not level and ("list" in (style or "").lower() or numbered):
+    if text and not level and ("list" in style.lower() or numbered):
         text = f"- {text}"
     return text, level
 
