@@ -1,96 +1,105 @@
-"""The FastAPI application: factory, lifespan, middleware and routers."""
+"""The FastAPI application: factory, lifespan, middleware, routers and the widget's pages."""
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.jobs import JobRunner
-from api.routes import ask, documents, health
+from api.limits import BodyLimit
+from api.readiness import WarmUp
+from api.routes import ask, compare, documents, health, jobs, objectives, search
 from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings
+from ingest.errors import ConfigError
 
-log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {"/": "index.html", "/obiettivi": "obiettivi.html", "/confronto": "confronto.html"}
+DESCRIPTION = """Risposte citate e obiettivi strutturati dai Piani di Zona della provincia di Cremona.
 
-
-def _warm_up(app: FastAPI) -> None:
-    try:
-        app.state.assistant.retriever().warm_up()
-    except Exception:  # noqa: BLE001 - /ready keeps saying "not ready" and the log says why
-        log.exception("warm-up failed")
-        return
-    app.state.warm.set()
+* Lettura aperta (salvo `PDZ_API_READ_KEY=true`); caricamento e rimozione richiedono la chiave API
+  (`X-API-Key` oppure `Authorization: Bearer`).
+* Gli errori sono `application/problem+json` con `detail` in italiano e un `code` stabile.
+* Widget: `<script src="/static/pdz-widget.js"></script><pdz-assistant api="https://…"></pdz-assistant>`.
+"""
+TAGS = [
+    {"name": "domande", "description": "Risposte in italiano con citazioni verificabili."},
+    {"name": "ricerca", "description": "Passaggi pertinenti con la loro provenienza."},
+    {"name": "documenti", "description": "Documenti indicizzati, testo canonico, caricamenti."},
+    {"name": "obiettivi", "description": "Obiettivi, azioni e indicatori estratti dai piani."},
+    {"name": "confronti", "description": "Confronti tra piani."},
+    {"name": "stato", "description": "Liveness e readiness."},
+]
 
 
 def create_app(settings: Settings | None = None, *, assistant: Assistant | None = None) -> FastAPI:
-    """Build the app; the assistant (models, indexes) is created once, here or by the caller."""
-    assistant = assistant or build_assistant(settings or Settings())
-    settings = assistant.settings
+    """Build the app.
+
+    ``settings`` configure the HTTP layer (keys, CORS, size limits) and, when no ``assistant``
+    is given, the assistant the lifespan builds once at startup. A given ``assistant`` is
+    shared as is (tests, embedding apps); its settings are used when ``settings`` is None.
+    """
+    if settings is None:
+        settings = assistant.settings if assistant is not None else Settings()
+    if settings.api_read_key and not settings.api_key:
+        raise ConfigError("PDZ_API_READ_KEY richiede una chiave API (PDZ_API_KEY).")
+    http_settings = settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.assistant = assistant
-        app.state.warm = threading.Event()
-        app.state.jobs = JobRunner(lambda paths: assistant.ingest(paths))
-        threading.Thread(target=_warm_up, args=(app,), name="pdz-warm-up", daemon=True).start()
-        yield
-        app.state.jobs.stop()
+        if assistant is not None:
+            service = assistant
+        else:
+            service = await run_in_threadpool(build_assistant, http_settings)
+        app.state.settings = http_settings
+        app.state.assistant = service
+        app.state.warm = WarmUp(lambda: service.retriever().warm_up())
+        app.state.jobs = JobRunner(lambda path: service.ingest([path]))
+        app.state.warm.start()
+        try:
+            yield
+        finally:
+            app.state.warm.stop()
+            await run_in_threadpool(app.state.jobs.stop)
 
     app = FastAPI(
-        title="pdz-assistant",
-        version="0.1.0",
-        description="Risposte citate e obiettivi strutturati dai Piani di Zona della provincia di Cremona.",
-        lifespan=lifespan,
+        title="pdz-assistant", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan,
     )
     problems.install(app)
+    # added first = innermost: CORS headers also go on 413 answers of the body limit
+    app.add_middleware(
+        BodyLimit, json_bytes=settings.max_body_kb * 1024, upload_bytes=settings.max_bytes, upload_mb=settings.max_upload_mb
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+            allow_headers=["Content-Type", "Accept", "X-API-Key", "Authorization"], expose_headers=["Location"],
         )
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = int(request.headers.get("content-length") or 0)
-        multipart = request.headers.get("content-type", "").startswith("multipart/")
-        limit = settings.max_bytes + 1024 * 1024 if multipart else settings.max_body_kb * 1024
-        if length > limit:
-            return problems.problem(413, "Richiesta troppo grande", "La richiesta supera la dimensione massima consentita.", "richiesta_troppo_grande")
-        return await call_next(request)
-
-    for router in (health.router, ask.router, documents.router):
-        app.include_router(router)
-    _mount_optional_routers(app)
-
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
-
-    @app.get("/obiettivi", include_in_schema=False)
-    def objectives_page() -> FileResponse:
-        return FileResponse(STATIC / "obiettivi.html")
-
-    @app.get("/confronto", include_in_schema=False)
-    def compare_page() -> FileResponse:
-        return FileResponse(STATIC / "confronto.html")
-
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (health, ask, search, documents, jobs, compare, objectives):
+        # compare before objectives: /v1/objectives/alignment is more specific than /v1/objectives
+        app.include_router(module.router)
+    _add_pages(app)
     return app
 
 
-def _mount_optional_routers(app: FastAPI) -> None:
-    """Routers of features that live in their own modules (objectives, comparisons)."""
-    from api.routes import compare, objectives
+def _add_pages(app: FastAPI) -> None:
+    """The demo page with the widget, the objectives table and the comparison page."""
+    for route, filename in PAGES.items():
+        app.add_api_route(route, _page(STATIC / filename), methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    app.include_router(compare.router)  # before objectives: /v1/objectives/alignment is more specific
-    app.include_router(objectives.router)
+
+def _page(path: Path) -> Callable[[], FileResponse]:
+    # a closure, not a default argument: FastAPI would expose a parameter as a query string
+    def serve() -> FileResponse:
+        return FileResponse(path, media_type="text/html; charset=utf-8")
+
+    return serve

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.retrieval import SearchFilters
@@ -10,10 +12,10 @@ from assistant.retrieval import SearchFilters
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ambito: str | None = Field(default=None, max_length=100)
-    period: str | None = Field(default=None, max_length=20)
-    kind: str | None = Field(default=None, max_length=40)
-    doc_id: str | None = Field(default=None, max_length=200)
+    ambito: str | None = Field(default=None, max_length=100, description="Ambito territoriale, es. Crema.")
+    period: str | None = Field(default=None, max_length=20, description="Triennio del piano, es. 2015-2017.")
+    kind: str | None = Field(default=None, max_length=40, description="Tipo di documento, es. piano.")
+    doc_id: str | None = Field(default=None, max_length=200, description="Un solo documento.")
 
     def to_search(self) -> SearchFilters:
         return SearchFilters(ambito=self.ambito or None, period=self.period or None, kind=self.kind or None, doc_id=self.doc_id or None)
@@ -22,12 +24,14 @@ class Filters(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"question": "Come si attiva il voucher dimissioni protette?", "filters": {"ambito": "Cremona"}}]},
+        json_schema_extra={"examples": [{"question": "Come si attiva il voucher dimissioni protette?", "filters": {"ambito": "Crema"}}]},
     )
 
     question: str = Field(min_length=1, max_length=2000, description="La domanda, in italiano.")
     filters: Filters | None = None
-    history: list[str] = Field(default_factory=list, max_length=20, description="Domande precedenti dell'utente.")
+    history: list[Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=list, max_length=20, description="Domande precedenti dell'utente, dalla più vecchia."
+    )
     stream: bool = Field(default=False, description="Risposta come Server-Sent Events.")
 
     @field_validator("question")

@@ -68,7 +68,10 @@ class Assistant:
         )
         self._chat_model = chat_model
         self._objectives: ObjectiveStore | None = None
-        self._lock = threading.RLock()
+        # writes (ingest, remove, re-extraction) are serialised; reads never wait for them
+        self._write_lock = threading.RLock()
+        # lazy construction of shared components, held only while building them
+        self._init_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         self._views: dict[tuple[str, str], DocumentView] = {}
 
@@ -120,7 +123,7 @@ class Assistant:
 
     # -- objectives -------------------------------------------------------
     def objective_store(self) -> ObjectiveStore:
-        with self._lock:
+        with self._init_lock:
             if self._objectives is None:
                 from assistant.objectives_store import ObjectiveStore
 
@@ -152,7 +155,7 @@ class Assistant:
         include_previous: bool = False,
     ) -> list[Objective]:
         """Objective records of the indexed plans (re-extracted when a document changed)."""
-        with self._lock:
+        with self._write_lock:
             self.sync_objectives()
         return self.objective_store().list(
             ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous
@@ -166,11 +169,11 @@ class Assistant:
         on_chunks: ChunkProgress | None = None,
         force: bool = False,
     ) -> IngestReport:
-        with self._lock:
+        with self._write_lock:
             return self._pipeline().run(paths, on_file=on_file, on_chunks=on_chunks, force=force)
 
     def remove(self, doc_id: str) -> None:
-        with self._lock:
+        with self._write_lock:
             if not self.store.remove(doc_id):
                 raise NotFound(f"Documento «{doc_id}» non presente nell'indice.")
             self.objective_store().remove_document(doc_id)
@@ -196,7 +199,9 @@ class Assistant:
 
     # -- retrieval and answers -------------------------------------------
     def retriever(self) -> HybridRetriever:
-        with self._lock:
+        if self._retriever is not None:
+            return self._retriever
+        with self._init_lock:
             if self._retriever is None:
                 from assistant.retrieval import HybridRetriever
 
@@ -224,8 +229,10 @@ class Assistant:
 
     def chat_model(self) -> BaseChatModel | None:
         """The generative backend when one is configured (``PDZ_LLM_MODEL``), else None."""
-        with self._lock:
-            if self._chat_model is None and self.settings.llm_model:
+        if self._chat_model is not None or not self.settings.llm_model:
+            return self._chat_model
+        with self._init_lock:
+            if self._chat_model is None:
                 from assistant.llm import build_chat_model
 
                 self._chat_model = build_chat_model(self.settings)

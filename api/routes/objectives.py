@@ -1,21 +1,23 @@
-"""Objective records as JSON, CSV or XLSX."""
+"""Objective records (objectives, actions, indicators) as JSON, CSV or XLSX."""
 
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AssistantDep, require_read_key
-from api.problems import ApiProblem
+from api.problems import responses
 
 router = APIRouter(prefix="/v1", tags=["obiettivi"], dependencies=[Depends(require_read_key)])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Format = Literal["json", "csv", "xlsx"]
 
 
-def _format(requested: str | None, accept: str) -> str:
+def negotiate(requested: Format | None, accept: str) -> Format:
+    """``format`` wins; otherwise the Accept header; JSON by default."""
     if requested:
         return requested
     if XLSX in accept:
@@ -25,27 +27,35 @@ def _format(requested: str | None, accept: str) -> str:
     return "json"
 
 
-@router.get("/objectives", summary="Obiettivi, azioni e indicatori dei piani", response_model=None)
+@router.get(
+    "/objectives",
+    summary="Obiettivi, azioni e indicatori dei piani",
+    description="Filtri facoltativi `ambito`, `period`, `doc_id`. Formato con `format=json|csv|xlsx` oppure con "
+    "l'intestazione Accept (`text/csv`, `" + XLSX + "`).",
+    response_model=None,
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}, XLSX: {}}, "description": "Elenco degli obiettivi."},
+        **responses(422),
+    },
+)
 def list_objectives(
     request: Request,
     assistant: AssistantDep,
-    ambito: str | None = None,
-    period: str | None = None,
-    doc_id: str | None = None,
-    include_previous: bool = False,
-    format: Annotated[str | None, Query(pattern="^(json|csv|xlsx)$")] = None,  # noqa: A002 - public parameter name
-) -> Response | list[dict[str, Any]]:
+    ambito: Annotated[str | None, Query(max_length=100, examples=["Crema"])] = None,
+    period: Annotated[str | None, Query(max_length=20, examples=["2015-2017"])] = None,
+    doc_id: Annotated[str | None, Query(max_length=200)] = None,
+    include_previous: Annotated[bool, Query(description="Anche i piani precedenti dello stesso ambito.")] = False,
+    fmt: Annotated[Format | None, Query(alias="format")] = None,
+) -> Response:
     from assistant import export
 
     objs = assistant.objectives(ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous)
-    fmt = _format(format, request.headers.get("accept", ""))
-    if fmt == "json":
-        return [o.model_dump(mode="json") for o in objs]
-    if fmt == "csv":
+    chosen = negotiate(fmt, request.headers.get("accept", ""))
+    if chosen == "csv":
         return Response(export.to_csv(objs), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="obiettivi.csv"'})
-    if fmt == "xlsx":
+    if chosen == "xlsx":
         buffer = BytesIO()
         export.to_xlsx(objs, buffer)
         return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="obiettivi.xlsx"'})
-    raise ApiProblem(422, "Formato non valido", f"Formato «{fmt}» non disponibile.", "formato_non_valido")
+    return Response(export.to_json(objs), media_type="application/json")

@@ -1,4 +1,4 @@
-/* pdz-assistant chat widget: <pdz-assistant api="https://host"></pdz-assistant>
+/* pdz-assistant chat widget: <pdz-assistant api="(base URL of the API; empty = same origin)"></pdz-assistant>
  * Self-contained web component (no CDN, no external fonts). Italian interface.
  * Streams answers from POST /v1/ask (Server-Sent Events), shows citation chips [n]
  * and opens a source viewer with the cited passage highlighted in its context. */
@@ -18,21 +18,25 @@
   button[disabled] { opacity:.6; cursor:progress; }
   .answer { margin-top:12px; white-space:normal; }
   .answer p { margin:4px 0; }
+  .answer ul { margin:4px 0; padding-left:20px; }
   .chip { display:inline-block; margin:0 2px; padding:0 6px; border-radius:10px; border:1px solid #2b5fab; background:#e8f0fc; color:#1d4680; font-size:13px; cursor:pointer; }
   .notice { margin-top:10px; padding:8px; border-radius:6px; background:#fff4d6; border:1px solid #e0b54a; }
   .error { background:#fde3e3; border-color:#d06464; }
   .sources { margin-top:8px; font-size:13px; color:#4a5564; }
+  .sources ul { margin:2px 0; padding-left:18px; }
   .viewer { margin-top:12px; border:1px solid #2b5fab; border-radius:8px; padding:10px; background:#f7f9fc; }
   .viewer header { display:flex; justify-content:space-between; gap:8px; align-items:flex-start; }
   .viewer h3 { margin:0 0 4px; font-size:15px; }
   .meta { font-size:13px; color:#4a5564; }
-  .context { white-space:pre-wrap; max-height:320px; overflow:auto; background:#fff; border:1px solid #d7dde6; padding:8px; margin-top:8px; border-radius:6px; }
+  .viewer .where { margin:2px 0 0; }
+  .context { position:relative; white-space:pre-wrap; overflow-wrap:anywhere; max-height:320px; overflow:auto; background:#fff; border:1px solid #d7dde6; padding:8px; margin-top:8px; border-radius:6px; }
   mark { background:#ffe27a; padding:0 1px; }
   .close, .secondary { background:#fff; color:#24508f; padding:4px 10px; }
+  .close { white-space:nowrap; flex-shrink:0; }
   .cols { display:grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap:8px; margin-top:12px; }
   .col { border:1px solid #c9d1dc; border-radius:8px; padding:8px; background:#fbfcfe; font-size:13px; }
   .col h4 { margin:0 0 6px; font-size:14px; }
-  @media (max-width: 480px) { :host { font-size:14px; } .filters label, select { flex:1 1 100%; } button { width:100%; } }
+  @media (max-width: 480px) { :host { font-size:14px; } .filters, .filters label { flex:1 1 100%; } select { width:100%; } form > button { width:100%; } }
   `;
 
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -49,13 +53,13 @@
             <label class="q" for="q">La tua domanda sui Piani di Zona</label>
             <textarea id="q" name="q" required placeholder="Es.: come si attiva il voucher dimissioni protette?"></textarea>
             <div class="filters">
-              <label>Ambito <select id="ambito" aria-label="Filtra per ambito"><option value="">Tutti</option></select></label>
-              <label>Periodo <select id="period" aria-label="Filtra per periodo"><option value="">Tutti</option></select></label>
+              <label>Ambito <select id="ambito"><option value="">Tutti gli ambiti</option></select></label>
+              <label>Periodo <select id="period"><option value="">Tutti i periodi</option></select></label>
             </div>
             <button type="submit" id="send">Chiedi</button>
             <button type="button" id="compare" class="secondary" title="Le fonti migliori di ciascun piano, in colonne">Confronta i piani</button>
           </form>
-          <div class="answer" id="answer" aria-live="polite"></div>
+          <div class="answer" id="answer" aria-live="polite" aria-busy="false"></div>
           <div id="status" role="status"></div>
           <div id="viewer"></div>
         </section>`;
@@ -91,32 +95,45 @@
       const filters = {};
       if (this.$("#ambito").value) filters.ambito = this.$("#ambito").value;
       if (this.$("#period").value) filters.period = this.$("#period").value;
+      if (this.pending) this.pending.abort();
+      const pending = (this.pending = new AbortController());
       const send = this.$("#send");
+      const answer = this.$("#answer");
       send.disabled = true;
       send.textContent = "Sto cercando…";
-      this.$("#answer").innerHTML = "";
-      this.closeViewer();
+      answer.innerHTML = "";
+      answer.setAttribute("aria-busy", "true");
+      this.list = null;
+      this.citations = [];
+      this.closeViewer(false);
       this.setStatus("");
       try {
         const res = await fetch(`${this.api}/v1/ask`, {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
           body: JSON.stringify({ question, filters, history: this.history.slice(-3), stream: true }),
+          signal: pending.signal,
         });
-        if (!res.ok) {
-          let detail = `Errore ${res.status}`;
-          try { detail = (await res.json()).detail || detail; } catch (_) {}
-          throw new Error(detail);
-        }
+        if (!res.ok) throw new Error(await this.problem(res));
         await this.readStream(res);
         this.history.push(question);
       } catch (err) {
+        if (err.name === "AbortError") return;
         const offline = err instanceof TypeError;
-        this.setStatus(offline ? "Il server non è raggiungibile. Riprova tra poco." : `Non è stato possibile rispondere: ${err.message}`, "error");
+        this.setStatus(offline ? "Il server non è raggiungibile. Controlla la connessione e riprova tra poco." : `Non è stato possibile rispondere: ${err.message}`, "error");
       } finally {
-        send.disabled = false;
-        send.textContent = "Chiedi";
+        if (this.pending === pending) {
+          this.pending = null;
+          send.disabled = false;
+          send.textContent = "Chiedi";
+          answer.setAttribute("aria-busy", "false");
+        }
       }
+    }
+
+    async problem(res) {
+      // problem+json from the API carries an Italian `detail`
+      try { return (await res.json()).detail || `errore ${res.status}`; } catch (_) { return `errore ${res.status}`; }
     }
 
     async compare() {
@@ -146,33 +163,43 @@
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
+        buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
         let idx;
         while ((idx = buffer.indexOf("\n\n")) >= 0) {
           const raw = buffer.slice(0, idx);
           buffer = buffer.slice(idx + 2);
-          const event = (raw.match(/^event: (.*)$/m) || [])[1];
-          const data = JSON.parse((raw.match(/^data: (.*)$/m) || [])[1] || "null");
-          this.onEvent(event, data);
+          const event = (raw.match(/^event: ?(.*)$/m) || [])[1] || "message";
+          const data = raw.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.replace(/^data: ?/, "")).join("\n");
+          this.onEvent(event, data ? JSON.parse(data) : null);
         }
       }
+    }
+
+    chips(text) {
+      return esc(text).replace(/\[(\d+)\]/g, (_, n) => `<button type="button" class="chip" data-n="${n}" aria-label="Apri la fonte ${n}">[${n}]</button>`);
     }
 
     onEvent(event, data) {
       const answer = this.$("#answer");
       if (event === "sentence") {
-        const html = esc(data.text).replace(/\[(\d+)\]/g, (_, n) => `<button type="button" class="chip" data-n="${n}" aria-label="Apri la fonte ${n}">[${n}]</button>`);
-        answer.insertAdjacentHTML("beforeend", `<p>${html}</p>`);
+        const bullet = /^\s*[-•]\s+/.test(data.text);
+        if (bullet) {
+          if (!this.list) { this.list = document.createElement("ul"); answer.append(this.list); }
+          this.list.insertAdjacentHTML("beforeend", `<li>${this.chips(data.text.replace(/^\s*[-•]\s+/, ""))}</li>`);
+        } else {
+          this.list = null;
+          answer.insertAdjacentHTML("beforeend", `<p>${this.chips(data.text)}</p>`);
+        }
       } else if (event === "citations") {
         this.citations = data || [];
         answer.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("click", () => this.openSource(Number(chip.dataset.n), chip)));
         if (this.citations.length) {
-          const list = this.citations.map((c) => `[${c.n}] ${esc(c.title)}${c.section ? " — " + esc(c.section) : ""}${c.page ? ", p. " + c.page : ""}`).join("<br>");
-          answer.insertAdjacentHTML("beforeend", `<div class="sources">${list}</div>`);
+          const list = this.citations.map((c) => `<li>[${c.n}] ${esc(c.title)}${c.section ? " — " + esc(c.section) : ""}${c.page ? ", pag. " + c.page : ""}</li>`).join("");
+          answer.insertAdjacentHTML("beforeend", `<div class="sources"><strong>Fonti</strong><ul>${list}</ul></div>`);
         }
       } else if (event === "done") {
         if (data && data.abstained) this.setStatus("L'assistente non ha trovato la risposta nei documenti: prova a riformulare la domanda o a cambiare i filtri.");
-        else if (data && data.unsupported_sentences && data.unsupported_sentences.length) this.setStatus("Alcune frasi della risposta non sono verificate dalle fonti.");
+        else if (data && data.unsupported_sentences && data.unsupported_sentences.length) this.setStatus("Attenzione: alcune frasi della risposta non sono confermate dalle fonti.");
       }
     }
 
@@ -183,32 +210,37 @@
       const viewer = this.$("#viewer");
       viewer.innerHTML = `<div class="viewer" role="dialog" aria-label="Fonte ${n}" tabindex="-1"><p>Carico la fonte…</p></div>`;
       try {
-        const res = await fetch(`${this.api}/v1/documents/${encodeURIComponent(c.doc_id)}?start=${c.char_start}&end=${c.char_end}&window=700`);
-        if (!res.ok) throw new Error((await res.json()).detail || res.status);
+        const url = `${this.api}/v1/documents/${encodeURIComponent(c.doc_id)}?start=${c.char_start}&end=${c.char_end}&window=700`;
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(await this.problem(res));
         const doc = await res.json();
         const w = doc.window;
         const before = esc(w.text.slice(0, w.highlight_start));
         const cited = esc(w.text.slice(w.highlight_start, w.highlight_end));
         const after = esc(w.text.slice(w.highlight_end));
-        viewer.innerHTML = `<div class="viewer" role="dialog" aria-modal="false" aria-labelledby="vt" tabindex="-1">
+        const page = w.page || c.page;
+        viewer.innerHTML = `<div class="viewer" role="dialog" aria-modal="false" aria-labelledby="vt" aria-describedby="vm" tabindex="-1">
           <header><div><h3 id="vt">[${n}] ${esc(doc.title)}</h3>
-          <div class="meta">Ambito: ${esc(doc.ambito || "-")} · Periodo: ${esc(doc.period || "-")}${w.page ? " · Pagina " + w.page : ""}<br>Sezione: ${esc(w.section || c.section || "-")}</div></div>
-          <button type="button" class="close" aria-label="Chiudi la fonte">Chiudi</button></header>
-          <div class="context">${w.start > 0 ? "…" : ""}${before}<mark>${cited}</mark>${after}…</div></div>`;
+          <div class="meta" id="vm">Ambito: ${esc(doc.ambito || "-")} · Periodo: ${esc(doc.period || "-")}${page ? " · Pagina " + esc(page) : ""}
+          <p class="where">Sezione: ${esc(w.section || c.section || "-")}</p></div></div>
+          <button type="button" class="close">Chiudi<span aria-hidden="true"> ✕</span></button></header>
+          <div class="context" tabindex="0" aria-label="Testo della fonte con il passaggio citato evidenziato">${w.start > 0 ? "…" : ""}${before}<mark>${cited}</mark>${after}${w.end < w.length ? "…" : ""}</div></div>`;
         viewer.querySelector(".close").addEventListener("click", () => this.closeViewer());
         viewer.querySelector(".viewer").focus();
         const mark = viewer.querySelector("mark");
-        if (mark && mark.scrollIntoView) mark.scrollIntoView({ block: "center" });
+        const box = viewer.querySelector(".context");
+        if (mark && box) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
       } catch (err) {
-        viewer.innerHTML = `<div class="notice error">Impossibile aprire la fonte: ${esc(err.message)}</div>`;
+        const offline = err instanceof TypeError;
+        viewer.innerHTML = `<div class="notice error" role="alert">${offline ? "Il server non è raggiungibile: impossibile aprire la fonte." : "Impossibile aprire la fonte: " + esc(err.message)}</div>`;
       }
     }
 
-    closeViewer() {
+    closeViewer(restoreFocus = true) {
       const viewer = this.$("#viewer");
       if (viewer && viewer.innerHTML) {
         viewer.innerHTML = "";
-        if (this.opener) this.opener.focus();
+        if (restoreFocus && this.opener && this.opener.isConnected) this.opener.focus();
       }
     }
   }
