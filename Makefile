@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser run test ingest lint eval-retrieval eval-answers eval-objectives clean
+
+.PHONY: setup ocr system run test ingest lint eval-retrieval eval-answers eval-objectives clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,21 +19,29 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# the widget's browser test drives Debian's chromium (never a browser downloaded by a tool)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages: tesseract-ocr + tesseract-ocr-ita read scanned PDF pages; chromium drives the
+# widget's browser test (never a browser downloaded by a tool). Installed with apt when missing (root).
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Install Debian's chromium (apt-get install chromium) for the widget tests"; exit 1; fi; }
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Install the Debian packages:$$missing (apt-get install$$missing)"; exit 1; fi; fi
+endef
+ocr:
+	$(call apt_ensure,tesseract-ocr tesseract-ocr-ita)
+
+system: ocr
+	$(call apt_ensure,chromium)
 
 ingest: setup
 	$(BIN)/pdz ingest
 
-run: setup ingest
+run: setup ocr ingest
 	@echo "Widget e API: http://$(HOST):$(PORT)/"
 	$(BIN)/pdz serve --host $(HOST) --port $(PORT)
 
-test: setup browser
+test: setup system
 	$(BIN)/pytest
 
 lint: setup

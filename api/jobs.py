@@ -1,7 +1,10 @@
-"""Background ingestion jobs: a thread-safe in-memory registry and one worker thread.
+"""Background ingestion jobs: a thread-safe in-memory registry and two worker threads.
 
 Ingestion is serialised (one upload at a time, in submission order); requests never
-wait for it. Each job owns the folder its upload was stored in and removes it when it
+wait for it. A job runs phase 1 of indexing (text: the document is searchable by its
+words when the job is done); phase 2 (embeddings) runs on a second thread at lower
+CPU priority, woken after each job and once at start (to resume documents a stopped
+process left unembedded), so the next upload never waits for an embedding. Each job owns the folder its upload was stored in and removes it when it
 ends: the index keeps the document's text, so the uploaded file is not needed after.
 """
 
@@ -41,6 +44,7 @@ class Job:
     finished_at: float | None = None
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, str] | None = None
+    doc_id: str | None = None  # the id the file will get, for the documents list while queued
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,11 +64,18 @@ def _outcomes(report: IngestReport) -> list[dict[str, Any]]:
     ]
 
 
-class JobRunner:
-    """Runs ``ingest(path)`` for each submitted upload, one at a time, off the request threads."""
+EmbedPending = Callable[..., Any]  # called as ``embed(cancel=stopping)``
 
-    def __init__(self, ingest: Callable[[Path], IngestReport], *, keep: int = 500) -> None:
+
+class JobRunner:
+    """Runs ``ingest(path)`` for each submitted upload, one at a time, off the request threads;
+    then ``embed(cancel=...)`` (phase 2, when given) on a low-priority thread."""
+
+    def __init__(
+        self, ingest: Callable[[Path], IngestReport], *, embed: EmbedPending | None = None, keep: int = 500
+    ) -> None:
         self._ingest = ingest
+        self._embed = embed
         self._keep = keep
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -72,10 +83,16 @@ class JobRunner:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="pdz-ingest-jobs", daemon=True)
         self._thread.start()
+        self._embed_wanted = threading.Event()
+        self._embed_thread: threading.Thread | None = None
+        if embed is not None:
+            self._embed_thread = threading.Thread(target=self._embed_work, name="pdz-embed", daemon=True)
+            self._embed_thread.start()
+            self._embed_wanted.set()  # resume what a stopped process left unembedded
 
-    def submit(self, filename: str, path: Path) -> dict[str, Any]:
+    def submit(self, filename: str, path: Path, *, doc_id: str | None = None) -> dict[str, Any]:
         """Queue ``path`` (alone in its own folder) and return the job as the client sees it."""
-        job = Job(id=uuid.uuid4().hex, filename=filename)
+        job = Job(id=uuid.uuid4().hex, filename=filename, doc_id=doc_id)
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
@@ -88,11 +105,34 @@ class JobRunner:
             job = self._jobs.get(job_id)
             return job.to_dict() if job else None
 
+    def waiting(self) -> list[tuple[str, str]]:
+        """(doc_id, filename) of the uploads not yet indexed (queued or running)."""
+        with self._lock:
+            return [(j.doc_id, j.filename) for j in self._jobs.values() if j.status in ("queued", "running") and j.doc_id]
+
     def stop(self, timeout: float = 30) -> None:
-        """Finish the running job (if any), drop the queued ones, end the worker."""
+        """Finish the running job (if any), drop the queued ones, stop embedding at the next batch, end the workers."""
         self._stopping.set()
         self._queue.put(None)
+        self._embed_wanted.set()
         self._thread.join(timeout=timeout)
+        if self._embed_thread is not None:
+            self._embed_thread.join(timeout=timeout)
+
+    def _embed_work(self) -> None:
+        from assistant.priority import lower_current_thread
+
+        lower_current_thread()  # embeddings must not slow answers down
+        assert self._embed is not None
+        while True:
+            self._embed_wanted.wait()
+            if self._stopping.is_set():
+                return
+            self._embed_wanted.clear()
+            try:
+                self._embed(cancel=self._stopping.is_set)
+            except Exception:  # noqa: BLE001 - failures are recorded per document; the worker lives on
+                log.exception("background embedding failed")
 
     def _forget_old(self) -> None:
         finished = [k for k, j in self._jobs.items() if j.status in FINISHED]
@@ -117,6 +157,7 @@ class JobRunner:
                 self._run(job_id, path)
             finally:
                 shutil.rmtree(path.parent, ignore_errors=True)
+                self._embed_wanted.set()
 
     def _run(self, job_id: str, path: Path) -> None:
         try:

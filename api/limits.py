@@ -1,11 +1,14 @@
-"""Request body size limits, enforced while the body arrives (not only from Content-Length)."""
+"""Request body limits, enforced while the body arrives: size (not only from Content-Length) and time."""
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import BodyTooLarge, problem
+from api.problems import BodyTimeout, BodyTooLarge, problem
 
 MULTIPART_OVERHEAD = 64 * 1024
 """Room for the multipart envelope around an uploaded file of the maximum size."""
@@ -18,13 +21,23 @@ class BodyLimit:
     a chunked body is counted as it streams and refused as soon as it passes the limit
     (the route never sees it). The upload route checks the file itself too, so a file
     just over ``upload_bytes`` gets the more precise ``file_troppo_grande``.
+
+    A body that stops arriving is answered 408 (``richiesta_incompleta``): when no part
+    of it comes for ``idle_s`` seconds, or the whole of it takes more than ``total_s``
+    (a trickle). Once the body is complete, ``receive`` is passed through untouched
+    (a streaming response waits on it for the client's disconnect).
     """
 
-    def __init__(self, app: ASGIApp, *, json_bytes: int, upload_bytes: int, upload_mb: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, json_bytes: int, upload_bytes: int, upload_mb: int,
+        idle_s: float | None = None, total_s: float | None = None,
+    ) -> None:
         self.app = app
         self.json_bytes = json_bytes
         self.upload_bytes = upload_bytes + MULTIPART_OVERHEAD
         self.upload_mb = upload_mb
+        self.idle_s = idle_s or None
+        self.total_s = total_s or None
 
     def _limit(self, headers: Headers) -> tuple[int, str, str]:
         if headers.get("content-type", "").startswith("multipart/"):
@@ -43,14 +56,30 @@ class BodyLimit:
             await problem(413, "Richiesta troppo grande", detail, code)(scope, receive, send)
             return
         received = 0
+        complete = False
+        deadline = time.monotonic() + self.total_s if self.total_s else None
+
+        async def timed() -> Message:
+            waits = [w for w in (self.idle_s, deadline and deadline - time.monotonic()) if w is not None]
+            if not waits:
+                return await receive()
+            try:
+                return await asyncio.wait_for(receive(), timeout=max(0.0, min(waits)))
+            except TimeoutError:
+                raise BodyTimeout(
+                    "Il corpo della richiesta non è arrivato completo in tempo: riprova.", "richiesta_incompleta"
+                ) from None
 
         async def counted() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:
+                return await receive()
+            message = await timed()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge(detail, code)
+                complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, counted, send)

@@ -1,4 +1,4 @@
-"""Request bodies of the API (responses reuse the records' ``to_dict``)."""
+"""Request bodies of the API (responses are the models of ``api.responses``)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ class AskRequest(BaseModel):
     history: list[Annotated[str, Field(max_length=2000)]] = Field(
         default_factory=list, max_length=20, description="Domande precedenti dell'utente, dalla più vecchia."
     )
-    stream: bool = Field(default=False, description="Risposta come Server-Sent Events.")
+    # strict: "0", 0 or "true" are refused rather than coerced (a client bug should show)
+    stream: bool = Field(default=False, strict=True, description="Risposta come Server-Sent Events.")
 
     @field_validator("question")
     @classmethod
@@ -46,7 +47,7 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "cartella sociale informatizzata", "k": 5}]})
 
     query: str = Field(min_length=1, max_length=2000)
-    k: int = Field(default=10, ge=1, le=100)
+    k: int = Field(default=10, ge=1, le=100, strict=True)
     filters: Filters | None = None
 
     @field_validator("query")
@@ -62,4 +63,4 @@ class CompareRequest(BaseModel):
 
     topic: str = Field(min_length=1, max_length=2000)
     by: str = Field(default="plan", pattern="^(plan|ambito|period)$")
-    k: int = Field(default=3, ge=1, le=10)
+    k: int = Field(default=3, ge=1, le=10, strict=True)

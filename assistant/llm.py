@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from assistant.analysis import tokenize
 from assistant.answer import ABSTAIN_MESSAGE, Answer
 from assistant.citations import Citation, markers, sentence_spans, strip_invalid_markers
-from ingest.errors import PdzError
+from assistant.errors import LLMNotConfigured, LLMTimeout, LLMUnavailable
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -38,20 +38,10 @@ SUPPORT_THRESHOLD = 60.0
 _MARKER_RUN = re.compile(r"(?:\s*\[\d{1,3}\])+")
 
 
-class LLMUnavailable(PdzError):
-    code = "llm_non_raggiungibile"
-    status = 502
-
-
-class LLMTimeout(PdzError):
-    code = "llm_timeout"
-    status = 504
-
-
 def build_chat_model(settings: Settings) -> BaseChatModel:
     """The configured chat model (OpenAI-compatible server or Ollama)."""
     if not settings.llm_model:
-        raise PdzError("Nessun modello LLM configurato (PDZ_LLM_MODEL).", code="llm_non_configurato")
+        raise LLMNotConfigured("Nessun modello LLM configurato (PDZ_LLM_MODEL).")
     if settings.llm_provider == "ollama":
         from langchain_ollama import ChatOllama
 
@@ -122,7 +112,11 @@ def generate_answer(question: str, results: Sequence[SearchResult], model: BaseC
     """Ask the model, then verify and attach citations."""
     if not results:
         return Answer(question, ABSTAIN_MESSAGE, True, backend="llm")
-    raw = _invoke(model, build_messages(question, results))
+    return answer_from_reply(question, results, _invoke(model, build_messages(question, results)))
+
+
+def answer_from_reply(question: str, results: Sequence[SearchResult], raw: str) -> Answer:
+    """Verify the model's reply ``raw`` against ``results`` and attach citations."""
     if not raw or NOT_FOUND_TOKEN in raw:
         return Answer(question, ABSTAIN_MESSAGE, True, backend="llm")
     text, _removed = strip_invalid_markers(raw, set(range(1, len(results) + 1)))

@@ -1,4 +1,10 @@
-"""Objective records in SQL (SQLite by default, any SQLAlchemy URL such as PostgreSQL)."""
+"""Objective records in SQL (SQLite by default, any SQLAlchemy URL such as PostgreSQL).
+
+Each document also has a row in ``objective_versions`` with the records version it
+was extracted at, also when it yielded no record, so a start-up sync can tell an
+up-to-date document from one never extracted without re-extracting either.
+The review overlay (``assistant.review``) keeps its tables on the same engine.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, create_engine, delete, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from assistant.extraction.schema import Objective
@@ -29,6 +36,13 @@ class _Row(_Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class _Version(_Base):
+    __tablename__ = "objective_versions"
+
+    doc_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+
+
 class ObjectiveStore:
     """Replace, remove and list the objective records of each document, transactionally."""
 
@@ -39,10 +53,15 @@ class ObjectiveStore:
         _Base.metadata.create_all(self._engine)
         self._lock = threading.Lock()
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def replace_document(self, doc_id: str, version: str, objectives: list[Objective]) -> None:
         """The document's records become ``objectives``, in one transaction."""
         with self._lock, Session(self._engine) as session, session.begin():
             session.execute(delete(_Row).where(_Row.doc_id == doc_id))
+            session.merge(_Version(doc_id=doc_id, version=version))
             session.add_all(
                 _Row(
                     objective_id=o.objective_id, doc_id=doc_id, version=version, ambito=o.ambito, period=o.period,
@@ -54,11 +73,21 @@ class ObjectiveStore:
     def remove_document(self, doc_id: str) -> int:
         with self._lock, Session(self._engine) as session, session.begin():
             result: Any = session.execute(delete(_Row).where(_Row.doc_id == doc_id))
+            session.execute(delete(_Version).where(_Version.doc_id == doc_id))
             return int(result.rowcount or 0)
 
     def versions(self) -> dict[str, str]:
+        """Records version of every extracted document, including those with no record."""
         with Session(self._engine) as session:
-            return dict(session.execute(select(_Row.doc_id, func.max(_Row.version)).group_by(_Row.doc_id)).all())
+            # databases written before the versions table: a document's records carry its version
+            legacy = session.execute(select(_Row.doc_id, func.max(_Row.version)).group_by(_Row.doc_id)).all()
+            explicit = session.execute(select(_Version.doc_id, _Version.version)).all()
+            return dict(legacy) | dict(explicit)
+
+    def get(self, objective_id: str) -> Objective | None:
+        with Session(self._engine) as session:
+            record = session.execute(select(_Row.record).where(_Row.objective_id == objective_id)).scalar()
+            return None if record is None else Objective.model_validate(record)
 
     def list(
         self,
@@ -76,7 +105,7 @@ class ObjectiveStore:
         if doc_id:
             query = query.where(_Row.doc_id == doc_id)
         if not include_previous:
-            query = query.where(_Row.scope == "plan")
+            query = query.where(_Row.scope != "previous")
         query = query.order_by(_Row.doc_id, _Row.char_start)
         with Session(self._engine) as session:
             return [Objective.model_validate(r) for r in session.execute(query).scalars()]

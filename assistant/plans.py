@@ -1,24 +1,24 @@
-"""Which plans a question names: ambito, period, date and kind mentions.
+"""Which plans a question names: ambito, period, date and kind mentions, read from the registry.
 
-``target_documents`` scores each indexed document against the mentions in a
-question, so retrieval can favour the plan(s) the user is asking about
-without an explicit filter.
+Nothing here names an ambito: the names a question can use for a plan come
+from the indexed documents' metadata (``ambito`` and ``aliases``, from
+``corpus/manifest.yaml`` or detected at ingestion). Aliases of an ambito are
+shared by all its documents. :class:`PlanRegistry` is built from one registry
+snapshot (the list of :class:`DocumentMeta`) and answers, for a question:
+which plans it names (``mentions``/``targets``), which of its words are
+content rather than plan names (``content_query``), and whether it compares
+plans (``is_comparison``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.analysis import fold, tokenize
 from ingest.schemas import DocumentMeta
 
-AMBITO_PATTERNS = {
-    "cremona": re.compile(r"\bcremon(?:a|ese|esi)\b"),
-    "crema": re.compile(r"\bcrem(?:a|asc[oa]|aschi|asche)\b"),
-    "casalasco": re.compile(r"\b(?:casalasc[oa]|casalaschi|casalmaggiore)\b"),
-    "lombardia": re.compile(r"\b(?:lombardia|regional[ei]|regione)\b"),
-}
 _MONTHS = {
     "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
     "agosto": 8, "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
@@ -33,12 +33,30 @@ _KIND_WORDS = {
     "verbale": re.compile(r"\bverbal[ei]\b"),
     "regolamento": re.compile(r"\bregolament[oi]\b"),
 }
-_ALL_PLANS = re.compile(r"\b(?:quali|quanti|tutti i|ciascun[oa]?|ogni)\s+(?:piani|documenti|ambiti|distretti)\b")
+# "quali piani ...", "in quali ambiti ...", "ogni distretto", "confronta ...", "differenze tra ..."
+_ACROSS_PLANS = re.compile(
+    r"\b(?:quali|tutti i|tutti gli|ciascun[oa]?|ogni|nei vari|nei diversi|tra i|fra i)\s+"
+    r"(?:piani|documenti|ambiti|distretti|territori)\b"
+    r"|\bconfront\w*|\bdifferenz[ae]\s+(?:tra|fra)\b|\ba confronto\b"
+)
+
+# Words that name plans or documents in general, or only say how to ask (never an ambito's name).
+FRAME_WORDS = frozenset(
+    tokenize(
+        "piano piani zona pdz ambito ambiti distretto distretti distrettuale documento documenti slide "
+        "presentazione triennio biennio secondo prevede previsto workshop "
+        "vuole vogliono intende intendono puo possono deve devono dovrebbe trovare portare dentro "
+        "fare fatto riguardo rispetto particolare cosa modo quale quali spiegami dimmi ricostruiscimi "
+        "servono serve mi ci c'e ce esiste esistono indicato indicata viene vengono emerso emersa "
+        "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
+    )
+)
 
 
 @dataclass
 class PlanMentions:
     ambiti: set[str] = field(default_factory=set)
+    """Folded ambito names (registry keys) the question names, directly or by an alias."""
     periods: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
@@ -51,21 +69,83 @@ class PlanMentions:
         return not (self.ambiti or self.periods or self.years or self.dates or self.months)
 
 
-def find_mentions(question: str) -> PlanMentions:
-    q = fold(question)
-    m = PlanMentions()
-    m.ambiti = {name for name, rx in AMBITO_PATTERNS.items() if rx.search(q)}
-    for pm in _PERIOD.finditer(q):
-        end = pm.group(2)
-        m.periods.add(f"{pm.group(1)}-{end if len(end) == 4 else '20' + end}")
-    m.years = {int(y) for y in _YEAR.findall(q)}
-    for dm in _DATE.finditer(q):
-        m.dates.add(f"{dm.group(3)}-{_MONTHS[dm.group(2)]:02d}-{int(dm.group(1)):02d}")
-    for mm in _MONTH_YEAR.finditer(q):
-        m.months.add((_MONTHS[mm.group(1)], int(mm.group(2)) if mm.group(2) else None))
-    m.kinds = {kind for kind, rx in _KIND_WORDS.items() if rx.search(q)}
-    m.asks_all_plans = bool(_ALL_PLANS.search(q))
-    return m
+def _name_pattern(name: str) -> str:
+    words = fold(name).split()
+    return r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)"
+
+
+class PlanRegistry:
+    """The plan names of one registry snapshot and what a question says about them."""
+
+    def __init__(self, docs: Iterable[DocumentMeta]) -> None:
+        self.docs: tuple[DocumentMeta, ...] = tuple(docs)
+        names: dict[str, set[str]] = {}
+        for d in self.docs:
+            if not d.ambito:
+                continue
+            key = fold(d.ambito).strip()
+            names.setdefault(key, set()).update(fold(n).strip() for n in (d.ambito, *d.aliases) if n.strip())
+        self.names = names
+        """Folded ambito -> its folded names (the ambito itself and every alias of its documents)."""
+        self._patterns = {
+            key: re.compile("|".join(_name_pattern(n) for n in sorted(ns, key=len, reverse=True)))
+            for key, ns in names.items()
+        }
+        self.name_tokens = frozenset(t for ns in names.values() for n in ns for t in tokenize(n))
+        """Index terms that only name a plan ("cremon", "casalasc", ...)."""
+
+    # -- what the question names ------------------------------------------
+    def mentions(self, question: str) -> PlanMentions:
+        q = fold(question)
+        m = PlanMentions()
+        m.ambiti = {key for key, rx in self._patterns.items() if rx.search(q)}
+        for pm in _PERIOD.finditer(q):
+            end = pm.group(2)
+            m.periods.add(f"{pm.group(1)}-{end if len(end) == 4 else '20' + end}")
+        m.years = {int(y) for y in _YEAR.findall(q)}
+        for dm in _DATE.finditer(q):
+            m.dates.add(f"{dm.group(3)}-{_MONTHS[dm.group(2)]:02d}-{int(dm.group(1)):02d}")
+        for mm in _MONTH_YEAR.finditer(q):
+            m.months.add((_MONTHS[mm.group(1)], int(mm.group(2)) if mm.group(2) else None))
+        m.kinds = {kind for kind, rx in _KIND_WORDS.items() if rx.search(q)}
+        m.asks_all_plans = bool(_ACROSS_PLANS.search(q))
+        return m
+
+    def targets(self, question: str, docs: Sequence[DocumentMeta] | None = None) -> dict[str, float]:
+        """doc_id -> weight in [0, 1] for the documents the question points at (empty: none named)."""
+        m = self.mentions(question)
+        scores = {d.doc_id: document_match(d, m) for d in (self.docs if docs is None else docs)}
+        best = max(scores.values(), default=0.0)
+        if best <= 0.5:
+            return {}
+        return {doc_id: s / best for doc_id, s in scores.items() if s > 0}
+
+    def named_plans(self, question: str) -> list[DocumentMeta]:
+        """The documents the question names, best first (ties in registry order)."""
+        targets = self.targets(question)
+        return sorted((d for d in self.docs if d.doc_id in targets), key=lambda d: -targets[d.doc_id])
+
+    def is_comparison(self, question: str) -> bool:
+        """Several different ambiti or periods named, or a question across plans.
+
+        One ambito with several documents (a plan and a slide deck) is not a comparison.
+        """
+        m = self.mentions(question)
+        plan_periods = {d.period for d in self.docs if d.period}
+        if len(m.ambiti) >= 2 or len(m.periods & plan_periods) >= 2:
+            return True
+        if m.ambiti or m.dates:  # "in quali ambiti ..." about one named plan or slide deck is about that one
+            return False
+        return m.asks_all_plans and len({fold(d.ambito or d.doc_id) for d in self.docs}) >= 2
+
+    # -- what the question asks about --------------------------------------
+    def is_frame_term(self, token: str) -> bool:
+        """True for index terms that name a plan or belong to the question's scaffolding."""
+        return token in FRAME_WORDS or token in self.name_tokens
+
+    def content_query(self, question: str) -> list[str]:
+        """Index terms of ``question`` without the words that only name plans or dates."""
+        return [t for t in tokenize(without_plan_dates(question)) if not self.is_frame_term(t)]
 
 
 def _period_years(period: str | None) -> set[int]:
@@ -78,9 +158,9 @@ def _period_years(period: str | None) -> set[int]:
 def document_match(meta: DocumentMeta, m: PlanMentions) -> float:
     """How strongly the mentions point at ``meta`` (0 when they point elsewhere or nowhere)."""
     score = 0.0
-    ambito = fold(meta.ambito or "")
+    ambito = fold(meta.ambito or "").strip()
     if m.ambiti:
-        if not any(a == ambito for a in m.ambiti):
+        if ambito not in m.ambiti:
             return 0.0
         score += 1.0
     if m.periods:
@@ -101,34 +181,20 @@ def document_match(meta: DocumentMeta, m: PlanMentions) -> float:
     return max(score, 0.0)
 
 
-def target_documents(question: str, docs: list[DocumentMeta]) -> dict[str, float]:
-    """doc_id -> weight in [0, 1] for the documents the question points at (empty: none named)."""
-    m = find_mentions(question)
-    scores = {d.doc_id: document_match(d, m) for d in docs}
-    best = max(scores.values(), default=0.0)
-    if best <= 0.5:
-        return {}
-    return {doc_id: s / best for doc_id, s in scores.items() if s > 0}
+# -- functions over a list of documents (what retrieval and compare call) ----
+def find_mentions(question: str, docs: Sequence[DocumentMeta] = ()) -> PlanMentions:
+    """Mentions in ``question``; ambiti are recognised only among ``docs``' names."""
+    return PlanRegistry(docs).mentions(question)
 
 
-# Words that name plans or documents rather than what is asked about.
-FRAME_TERMS = set(
-    tokenize(
-        "piano piani zona pdz ambito ambiti distretto distrettuale documento documenti slide "
-        "presentazione triennio biennio secondo prevede previsto cremona crema casalasco cremonese "
-        "cremasco casalmaggiore regione regionale lombardia workshop "
-        # question scaffolding: verbs and adverbs that say how to ask, not what
-        "vuole vogliono intende intendono puo possono deve devono dovrebbe trovare portare dentro "
-        "fare fatto riguardo rispetto particolare cosa modo quale quali spiegami dimmi ricostruiscimi "
-        "servono serve mi ci c'e ce esiste esistono indicato indicata viene vengono emerso emersa "
-        "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
-    )
-)
+def target_documents(question: str, docs: Sequence[DocumentMeta]) -> dict[str, float]:
+    """doc_id -> weight in [0, 1] for the documents of ``docs`` the question points at."""
+    return PlanRegistry(docs).targets(question)
 
 
-def is_frame_term(token: str) -> bool:
-    """True for index terms that name a plan or the question's scaffolding."""
-    return token in FRAME_TERMS or any(rx.search(token) for rx in AMBITO_PATTERNS.values())
+def content_query(question: str, docs: Sequence[DocumentMeta] = ()) -> list[str]:
+    """Index terms of ``question`` without plan names (those of ``docs``), frame words and plan dates."""
+    return PlanRegistry(docs).content_query(question)
 
 
 def without_plan_dates(question: str) -> str:
@@ -141,8 +207,3 @@ def without_plan_dates(question: str) -> str:
     for rx in (_PERIOD, _DATE, _MONTH_YEAR):
         q = rx.sub(" ", q)
     return q
-
-
-def content_query(question: str) -> list[str]:
-    """Index terms of ``question`` without the words that only name plans or dates."""
-    return [t for t in tokenize(without_plan_dates(question)) if not is_frame_term(t)]

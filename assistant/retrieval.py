@@ -22,6 +22,7 @@ import numpy as np
 from assistant.analysis import tokenize
 from assistant.fusion import FusionConfig, fuse, interleave
 from assistant.lexical import LexicalIndex, fingerprint, load_or_build
+from assistant.passages import PassageConfig, TextOf, assemble
 from assistant.plans import content_query, find_mentions, target_documents
 from ingest.index import ChromaStore, IndexedDocument
 from ingest.schemas import Chunk
@@ -57,17 +58,29 @@ class SearchResult:
     similarity: float | None = None
     """Cosine similarity of the query to the passage (dense), when it was a dense candidate."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rank": self.rank, "score": round(self.score, 6), **self.chunk.provenance()}
 
 
 class HybridRetriever:
     """Search the live chunks of a :class:`ChromaStore`."""
 
-    def __init__(self, *, store: ChromaStore, cache_dir: Path, config: FusionConfig | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: ChromaStore,
+        cache_dir: Path,
+        config: FusionConfig | None = None,
+        text_of: TextOf | None = None,
+        passages: PassageConfig | None = None,
+    ) -> None:
+        """``text_of(doc_id, version)`` gives canonical texts, so that neighbouring chunks can be
+        returned as one exact passage (without it, chunks are returned as they are)."""
         self._store = store
         self._cache_dir = cache_dir
         self.config = config or FusionConfig()
+        self.passages = passages or PassageConfig()
+        self._text_of = text_of
+        self._neighbours: tuple[str, dict[tuple[str, int], Chunk]] | None = None
+        self._texts: dict[tuple[str, str], str | None] = {}
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
 
@@ -86,12 +99,20 @@ class HybridRetriever:
         self.state()
         self._store.embedder.embed_query("avvio")
 
-    def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None) -> list[SearchResult]:
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        state: tuple[list[IndexedDocument], dict[str, str], LexicalIndex] | None = None,
+    ) -> list[SearchResult]:
+        """Best passages for ``query``; ``state`` reuses a registry snapshot taken by the caller."""
         query = query.strip()
         if not query:
             return []
         filters = filters or SearchFilters()
-        docs, live, lexical = self.state()
+        docs, live, lexical = state or self.state()
         allowed = {d.meta.doc_id for d in docs if filters.accepts(d.meta)}
         if not allowed:
             return []
@@ -100,12 +121,18 @@ class HybridRetriever:
 
         targets = {} if filters.doc_id else target_documents(query, [d.meta for d in docs if d.meta.doc_id in allowed])
         # plan names and dates are handled by targeting; in BM25 they only add noise
-        tokens = content_query(query) or tokenize(query)
+        tokens = content_query(query, [d.meta for d in docs]) or tokenize(query)
         lex_scores = lexical.scores(tokens)
         mask = np.array([c.doc_id in allowed for c in chunks], dtype=bool)
         lex_scores = np.where(mask, lex_scores, -1.0)
-        order = np.argsort(-lex_scores)[:n_candidates]
+        order = np.argsort(-lex_scores, kind="stable")[:n_candidates]
         lexical_ranked = [chunks[i] for i in order if lex_scores[i] > 0]
+        unit_ranked: list[Chunk] = []
+        if self.config.unit_weight > 0:
+            unit_scores = lexical.units.chunk_scores(tokens, len(chunks), second=self.config.unit_second)
+            unit_scores = np.where(mask, unit_scores, -1.0)
+            unit_order = np.argsort(-unit_scores, kind="stable")[:n_candidates]
+            unit_ranked = [chunks[i] for i in unit_order if unit_scores[i] > 0]
 
         where = None if filters.empty else {"doc_id": {"$in": sorted(allowed)}}
         vector = self._store.embedder.embed_query(query)
@@ -113,7 +140,9 @@ class HybridRetriever:
         dense_ranked = [c for c, _ in dense_hits]
         similarity = {c.chunk_id: sim for c, sim in dense_hits}
 
-        fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config)
+        fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config, units=unit_ranked)
+        text_of = self._cached_text if self._text_of is not None else None
+        fused = assemble(fused, neighbours=self._neighbour_map(lexical), text_of=text_of, config=self.passages)
         plans = self._plans_to_balance(query, targets, fused)
         if len(plans) >= 2:
             fused = interleave(fused, plans)
@@ -121,6 +150,24 @@ class HybridRetriever:
             SearchResult(rank=i + 1, score=s, chunk=c, similarity=similarity.get(c.chunk_id))
             for i, (c, s) in enumerate(fused[:k])
         ]
+
+    def _neighbour_map(self, lexical: LexicalIndex) -> dict[tuple[str, int], Chunk]:
+        """Every live chunk by (doc_id, ordinal); texts of versions no longer live are dropped."""
+        if self._neighbours is None or self._neighbours[0] != lexical.key:
+            self._neighbours = (lexical.key, {(c.doc_id, c.ordinal): c for c in lexical.chunks})
+            with self._lock:
+                self._texts = {}
+        return self._neighbours[1]
+
+    def _cached_text(self, doc_id: str, version: str) -> str | None:
+        """The canonical text of a document version, asked of the provider once per version."""
+        key = (doc_id, version)
+        if key not in self._texts:
+            assert self._text_of is not None
+            text = self._text_of(doc_id, version)
+            with self._lock:
+                self._texts[key] = text
+        return self._texts[key]
 
     def _plans_to_balance(self, query: str, targets: dict[str, float], fused: list[tuple[Chunk, float]]) -> list[str]:
         """Plans whose passages should alternate: several named plans, or "quali piani ...?"."""

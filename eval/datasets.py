@@ -22,9 +22,13 @@ class GoldQuestion:
     kind: str
     evidence: tuple[Evidence, ...]
     answer: str = ""
+    declared_answerable: bool | None = None
+    """The row's ``answerable`` field, when it has one."""
 
     @property
     def answerable(self) -> bool:
+        if self.declared_answerable is False:
+            return False
         return self.kind != "unanswerable" and bool(self.evidence)
 
 
@@ -47,6 +51,7 @@ def load_questions(path: Path) -> list[GoldQuestion]:
                     kind=str(obj.get("kind") or "unknown"),
                     evidence=tuple(Evidence(str(e["doc"]), str(e["quote"])) for e in obj.get("evidence") or []),
                     answer=str(obj.get("answer") or ""),
+                    declared_answerable=None if obj.get("answerable") is None else bool(obj["answerable"]),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:

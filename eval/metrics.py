@@ -81,6 +81,18 @@ def within_budget(passages: Sequence[Passage], budget: int) -> list[Passage]:
     return out
 
 
+_HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def has_html(text: str) -> bool:
+    """True when ``text`` shows an HTML tag (``<p>``, ``<ul style=...>``, ``</li>``)."""
+    return bool(_HTML.search(text))
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     if not values:
         return 0.0

@@ -20,6 +20,14 @@ CHAR_BUDGET = 5000
 class AnswerOutcome:
     abstained: bool
     cited: list[Passage]
+    status: str | None = None
+    """``answered``, ``partial`` or ``not_found``; derived from ``abstained`` when not given."""
+    text: str = ""
+    """The answer text (for HTML and length checks)."""
+
+    @property
+    def final_status(self) -> str:
+        return self.status or ("not_found" if self.abstained else "answered")
 
 
 def _quotes(q: GoldQuestion) -> list[QuoteRef]:
@@ -60,26 +68,55 @@ def evaluate_retrieval(
     return _aggregate(items, keys)
 
 
+ANSWER_KEYS = [
+    "evidence_any", "evidence_all", "quote_recall", "false_abstention", "abstained",
+    "false_not_found", "partial_on_answerable", "declined_or_partial", "answered_unanswerable", "html",
+]
+
+
 def evaluate_answers(
     questions: Sequence[GoldQuestion], ask: Callable[[str], AnswerOutcome]
 ) -> dict[str, Any]:
-    """Evidence among citations, abstention on unanswerable questions, false abstentions."""
+    """Evidence among citations, status on answerable and unanswerable questions, HTML, length.
+
+    Per kind and overall: ``evidence_any`` (some gold quote cited) and
+    ``evidence_all`` of answerable questions; ``false_not_found`` (answerable
+    but ``not_found``; ``false_abstention`` is the same, kept for old
+    reports) and ``partial_on_answerable``; on unanswerable questions
+    (``"answerable": false`` or kind ``unanswerable``) ``declined_or_partial``
+    and ``abstained`` (declined only); ``html_answers`` (count) and
+    ``median_answer_chars``.
+    """
     items = []
     for q in questions:
         started = time.perf_counter()
         outcome = ask(q.question)
         latency = (time.perf_counter() - started) * 1000
-        item: dict[str, Any] = {"id": q.id, "kind": q.kind, "latency_ms": round(latency, 2)}
+        status = outcome.final_status
+        item: dict[str, Any] = {
+            "id": q.id, "kind": q.kind, "status": status, "latency_ms": round(latency, 2),
+            "answer_chars": len(outcome.text), "html": metrics.has_html(outcome.text),
+        }
         if q.answerable:
             ranks = metrics.first_support_ranks(outcome.cited, _quotes(q))
             item["evidence_any"] = any(r is not None for r in ranks)
             item["evidence_all"] = all(r is not None for r in ranks)
             item["quote_recall"] = metrics.recall_at(ranks, len(outcome.cited) or 1)
-            item["false_abstention"] = outcome.abstained
+            item["false_abstention"] = status == "not_found"
+            item["false_not_found"] = status == "not_found"
+            item["partial_on_answerable"] = status == "partial"
         else:
-            item["abstained"] = outcome.abstained
+            item["abstained"] = status == "not_found"
+            item["declined_or_partial"] = status in ("not_found", "partial")
+            item["answered_unanswerable"] = status == "answered"
         items.append(item)
-    return _aggregate(items, ["evidence_any", "evidence_all", "quote_recall", "false_abstention", "abstained"])
+    report = _aggregate(items, ANSWER_KEYS)
+    for kind, row in report["summary"].items():
+        group = [i for i in items if kind == "overall" or i["kind"] == kind]
+        row["html_answers"] = sum(i["html"] for i in group)
+        row.pop("html", None)
+        row["median_answer_chars"] = round(metrics.median([i["answer_chars"] for i in group]), 1)
+    return report
 
 
 def _aggregate(items: list[dict[str, Any]], keys: list[str]) -> dict[str, Any]:

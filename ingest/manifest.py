@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -14,10 +16,21 @@ from ingest.schemas import KINDS, DocumentMeta
 
 MANIFEST_NAME = "manifest.yaml"
 
-_AMBITI = {
-    "Cremona": re.compile(r"\bcremon(?:a|ese|esi)\b", re.I),
-    "Crema": re.compile(r"\bcrem(?:a|asc[oa]|aschi)\b", re.I),
-    "Casalasco": re.compile(r"\b(?:casalasc[oa]|casalmaggiore)\b", re.I),
+# A place name: capitalised words on one line, possibly joined by an elision ("Valle Camonica", "Cassano d'Adda").
+_PLACE = r"([A-ZÀ-Ý][\w’'-]+(?:[ \t]+(?:d[ei]?['’][ \t]*)?[A-ZÀ-Ý][\w’'-]+){0,3})"
+_OF = r"[ \t]+(?:di|del|della|dell['’]|dei)[ \t]*"
+# How plans name their ambito: "Ambito distrettuale di X", "Distretto sociale di X", "Piano di Zona ... di X".
+_AMBITO_NAMES = (
+    re.compile(r"\b(?i:ambit[oi](?:[ \t]+(?:territoriale|distrettuale|sociale|di[ \t]+zona|zonale))*)" + _OF + _PLACE),
+    re.compile(r"\b(?i:distrett[oi](?:[ \t]+(?:socio[- ]?sanitario|sociale|socio[- ]?assistenziale))*)" + _OF + _PLACE),
+    re.compile(r"\b(?i:piano[ \t]+di[ \t]+zona)\b[^\n.]{0,60}?" + _OF + _PLACE),
+)
+# Or by a place adjective: "distretto cremasco", "ambito lodigiano" is not caught, "territorio casalasco" is.
+_AMBITO_ADJECTIVE = re.compile(r"\b(?i:ambito|distretto|territorio|piano di zona)[ \t]+([a-z]+(?:asc[oa]|esc[oa]|ense|ese))\b")
+# Capitalised words that name a kind of body or document, not a place.
+_NOT_PLACES = {
+    "Piano", "Zona", "Ambito", "Distretto", "Comune", "Comuni", "Regione", "Provincia", "Sindaci", "Assemblea",
+    "Accordo", "Ufficio", "Programma", "Legge", "Servizi", "Servizio",
 }
 _PERIOD = re.compile(r"\b(20\d\d)\s*[-–/]\s*(20\d\d|\d\d)\b")
 
@@ -52,8 +65,32 @@ def load_manifest(path: Path) -> dict[str, DocumentMeta]:
             kind=kind,
             date=_opt(entry.get("date")),
             detected=False,
+            aliases=_aliases(entry.get("aliases"), path),
         )
-    return out
+    return _share_aliases(out)
+
+
+def _aliases(value: object, path: Path) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"Manifest non valido: {path}: «aliases» deve essere un elenco di nomi.")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _share_aliases(entries: dict[str, DocumentMeta]) -> dict[str, DocumentMeta]:
+    """Every document of an ambito carries the aliases given for any of them."""
+    shared: dict[str, list[str]] = {}
+    for meta in entries.values():
+        if meta.ambito:
+            names = shared.setdefault(meta.ambito.lower(), [])
+            names.extend(a for a in meta.aliases if a not in names)
+    return {
+        source: replace(meta, aliases=tuple(shared[meta.ambito.lower()])) if meta.ambito else meta
+        for source, meta in entries.items()
+    }
 
 
 def _opt(value: object) -> str | None:
@@ -67,8 +104,12 @@ def manifest_for(path: Path) -> dict[str, DocumentMeta]:
 
 
 def slugify(text: str) -> str:
+    """A stable ASCII id for a name; names with no Latin letters (``文書``) get a short hash, never a shared id."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "documento"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if slug:
+        return slug
+    return "documento-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10] if text.strip() else "documento"
 
 
 def detect_meta(source: str, text: str) -> DocumentMeta:
@@ -91,9 +132,16 @@ def detect_meta(source: str, text: str) -> DocumentMeta:
 
 
 def _detect_ambito(text: str) -> str | None:
-    counts = Counter({name: len(rx.findall(text)) for name, rx in _AMBITI.items()})
-    best, n = counts.most_common(1)[0]
-    return best if n > 0 else None
+    """The place the document names most often as its ambito, district or plan's territory."""
+    counts: Counter[str] = Counter()
+    for rx in _AMBITO_NAMES:
+        for m in rx.finditer(text):
+            place = m.group(1).strip(" '’-")
+            if place.split()[0] not in _NOT_PLACES and not place.isupper():
+                counts[place] += 1
+    if not counts:
+        counts.update(m.group(1).capitalize() for m in _AMBITO_ADJECTIVE.finditer(text))
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _detect_period(text: str) -> str | None:

@@ -2,6 +2,17 @@
 
 Failures are isolated per file: a bad file is reported with its reason and the
 others go on; nothing already indexed is touched by a failing file.
+
+Identity: a document is its ``doc_id``; its version hashes the doc id with the
+file's bytes and the pipeline settings, so two documents never share a version
+(nor, therefore, a chunk or objective id). A file whose bytes are those of a
+document indexed under another id is refused (:class:`DuplicateDocument`)
+before anything is written: indexing it again would only split the evidence of
+one plan between two names.
+
+Indexing is two-phase (see :mod:`ingest.index`): with ``embed=False`` a file is
+only made searchable by its text (phase 1, seconds) and its embeddings are left
+to :meth:`ChromaStore.embed_document`, run later (the API's background worker).
 """
 
 from __future__ import annotations
@@ -9,39 +20,29 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.chunking import ChunkingConfig, chunk_document
-from ingest.errors import InputError, PdzError
-from ingest.index import ChromaStore
+from ingest.document import ParsedDocument
+from ingest.errors import DuplicateDocument, EmptyDocument, InputError, PdzError
+from ingest.index import READY, ChromaStore
 from ingest.loaders import SUPPORTED_SUFFIXES, load
-from ingest.manifest import MANIFEST_NAME, detect_meta, manifest_for
-from ingest.normalize import CanonicalText, normalize
-from ingest.schemas import Chunk, LoadedText, Page, RawHeading, Section, SourceDocument
-from ingest.structure import detect_structure
+from ingest.manifest import MANIFEST_NAME, detect_meta, manifest_for, slugify
+from ingest.schemas import Chunk, LoadedText
 
 # Bump when normalisation/structure/chunking change the chunks of an unchanged file.
 PIPELINE_VERSION = "3"
 
 
-def build_canonical(text: str, pages: tuple[Page, ...] = (), headings: tuple[RawHeading, ...] = ()) -> CanonicalText:
-    """Canonical text of a loaded document, with explicit headings turned into hints."""
-    canonical = normalize(text, pages)
-    for h in headings:
-        canonical.heading_hints[canonical.canonical_offset(h.start)] = h.level
-    return canonical
-
-
 @dataclass(frozen=True)
-class ParsedDocument:
-    """Everything ingestion derives from one file."""
+class PreparedFile:
+    """One file ready to index: its parsed document and the chunks cut from it."""
 
-    source: SourceDocument
-    canonical: CanonicalText
-    sections: list[Section]
+    path: Path
+    sha256: str
+    document: ParsedDocument
     chunks: list[Chunk]
-    version: str
 
 
 @dataclass
@@ -89,6 +90,12 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def doc_id_for(path: Path) -> str:
+    """The doc id a file will be indexed under (manifest, else its name), without parsing it."""
+    listed = manifest_for(path).get(path.name)
+    return listed.doc_id if listed else slugify(path.stem)  # as detect_meta names it
+
+
 FileProgress = Callable[[Path, str], None]
 ChunkProgress = Callable[[int, int], None]
 IndexedHook = Callable[[ParsedDocument], None]
@@ -112,48 +119,75 @@ class IngestionPipeline:
         self._max_bytes = max_bytes
         self._on_indexed = on_indexed
 
-    def _version(self, sha256: str) -> str:
+    def _version(self, doc_id: str, sha256: str) -> str:
+        signature = f"{doc_id}\x00{sha256}:{PIPELINE_VERSION}:{self._chunking}:{self._store.embedder.name}"
+        return hashlib.sha256(signature.encode()).hexdigest()[:32]
+
+    def _legacy_version(self, sha256: str) -> str:
+        """The content-only version of registry records written before the sha256 was kept."""
         signature = f"{sha256}:{PIPELINE_VERSION}:{self._chunking}:{self._store.embedder.name}"
         return hashlib.sha256(signature.encode()).hexdigest()[:32]
 
-    def parse(self, path: Path) -> ParsedDocument:
+    def _check_duplicate(self, name: str, doc_id: str, sha256: str) -> None:
+        same = self._store.with_content(sha256, legacy_version=self._legacy_version(sha256))
+        others = [d.meta.doc_id for d in same if d.meta.doc_id != doc_id]
+        if others:
+            raise DuplicateDocument(name, others[0])
+
+    def check_file(self, path: Path) -> None:
+        """Refuse early (no parsing) a file whose bytes are indexed under another doc id.
+
+        For callers that want to answer before queueing work (an upload); ingestion
+        repeats the check itself. Raises :class:`DuplicateDocument`.
+        """
+        self._check_duplicate(path.name, doc_id_for(path), hashlib.sha256(path.read_bytes()).hexdigest())
+
+    def parse(self, path: Path) -> PreparedFile:
         """Load and cut one file (no index access)."""
         if not path.exists():
             raise InputError(path.name, "il file non esiste", code="file_non_trovato")
         loaded: LoadedText = load(path, max_bytes=self._max_bytes)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         meta = manifest_for(path).get(path.name) or detect_meta(path.name, loaded.text)
-        source = SourceDocument(path=path, meta=meta, loaded=loaded, sha256=sha)
-        canonical = build_canonical(loaded.text, loaded.pages, loaded.headings)
-        sections = detect_structure(canonical.text, canonical.heading_hints)
-        version = self._version(sha)
-        chunks = chunk_document(canonical, sections, meta, version, loaded.pages, self._chunking)
+        document = ParsedDocument.from_raw(
+            loaded.text, meta, self._version(meta.doc_id, sha), pages=loaded.pages, headings=loaded.headings
+        )
+        chunks = chunk_document(document.canonical, document.sections, meta, document.version, loaded.pages, self._chunking)
+        chunks = [replace(c, ocr=True) if document.page_is_ocr(c.page) else c for c in chunks]
         if not chunks:
-            raise InputError(path.name, "il documento non contiene testo utilizzabile", code="documento_vuoto")
-        return ParsedDocument(source, canonical, sections, chunks, version)
+            raise EmptyDocument(path.name, "il documento non contiene testo utilizzabile")
+        return PreparedFile(path, sha, document, chunks)
 
-    def ingest_file(self, path: Path, progress: ChunkProgress | None = None, *, force: bool = False) -> FileOutcome:
-        """Index one file unless its live version is identical."""
+    def ingest_file(
+        self, path: Path, progress: ChunkProgress | None = None, *, force: bool = False, embed: bool = True
+    ) -> FileOutcome:
+        """Index one file unless its live version is identical; ``embed=False`` stops after phase 1.
+
+        An unchanged file whose embedding was interrupted (or failed) gets it resumed.
+        """
         try:
-            parsed = self.parse(path)
+            prepared = self.parse(path)
         except PdzError as exc:
             return FileOutcome(path, "errore", error=exc)
-        meta = parsed.source.meta
-        current = self._store.document(meta.doc_id)
-        if current is not None and current.version == parsed.version and not force:
-            return FileOutcome(path, "invariato", meta.doc_id, current.chunks)
+        doc = prepared.document
+        current = self._store.document(doc.doc_id)
+        if current is not None and current.version == doc.version and not force:
+            if embed and current.state != READY:
+                self._store.embed_document(doc.doc_id, progress=progress)
+            return FileOutcome(path, "invariato", doc.doc_id, current.chunks)
+        try:
+            self._check_duplicate(path.name, doc.doc_id, prepared.sha256)
+        except DuplicateDocument as exc:
+            return FileOutcome(path, "errore", doc.doc_id, error=exc)
         self._store.replace_document(
-            meta,
-            parsed.version,
-            parsed.source.loaded.text,
-            parsed.chunks,
-            pages=parsed.source.loaded.pages,
-            headings=parsed.source.loaded.headings,
-            progress=progress,
+            doc.meta, doc.version, doc.raw, prepared.chunks,
+            pages=doc.pages, headings=doc.headings, sha256=prepared.sha256, progress=progress, embed=False,
         )
-        if self._on_indexed:
-            self._on_indexed(parsed)
-        return FileOutcome(path, "indicizzato", meta.doc_id, len(parsed.chunks))
+        if self._on_indexed:  # derived data needs only the text: it is ready with phase 1
+            self._on_indexed(doc)
+        if embed:
+            self._store.embed_document(doc.doc_id, progress=progress)
+        return FileOutcome(path, "indicizzato", doc.doc_id, len(prepared.chunks))
 
     def run(
         self,
@@ -162,14 +196,17 @@ class IngestionPipeline:
         on_file: FileProgress | None = None,
         on_chunks: ChunkProgress | None = None,
         force: bool = False,
+        embed: bool = True,
     ) -> IngestReport:
-        """Ingest every file under ``paths``; per-file failures are reported, not raised."""
+        """Ingest every file under ``paths``; per-file failures are reported, not raised.
+
+        ``embed=False``: phase 1 only (the documents are left ``testo_indicizzato``)."""
         started = time.perf_counter()
         report = IngestReport()
         for path in collect_files(paths):
             if on_file:
                 on_file(path, "inizio")
-            outcome = self.ingest_file(path, on_chunks, force=force)
+            outcome = self.ingest_file(path, on_chunks, force=force, embed=embed)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome.status)

@@ -7,18 +7,24 @@ loader produced, ``Section`` and ``Chunk`` offsets index the canonical text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 KINDS = ("piano", "presentazione", "verbale", "regolamento", "altro")
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a paged source: ``raw_text[start:end]``."""
+    """One page of a paged source: ``raw_text[start:end]``.
+
+    ``ocr`` marks a page whose text was read by OCR (no text layer);
+    ``confidence`` is then Tesseract's mean word confidence, 0-100
+    (``None`` for text-layer pages and pages where OCR read nothing).
+    """
 
     number: int
     start: int
     end: int
+    ocr: bool = False
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,20 +58,8 @@ class DocumentMeta:
     kind: str
     date: str | None = None
     detected: bool = False
-
-
-@dataclass(frozen=True)
-class SourceDocument:
-    """A loaded document: raw text, its content hash and its metadata."""
-
-    path: Path
-    meta: DocumentMeta
-    loaded: LoadedText
-    sha256: str
-
-    @property
-    def doc_id(self) -> str:
-        return self.meta.doc_id
+    aliases: tuple[str, ...] = ()
+    """Other names of the plan's ambito in questions ("cremonese", "Casalmaggiore")."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +96,8 @@ class Chunk:
     text: str
     ordinal: int
     version: str = ""
+    ocr: bool = False
+    """True when the passage's page was read by OCR (the text may hold recognition errors)."""
 
     @property
     def length(self) -> int:
@@ -113,4 +109,5 @@ class Chunk:
             "chunk_id": self.chunk_id, "doc_id": self.doc_id, "source": self.source, "title": self.title,
             "ambito": self.ambito, "period": self.period, "kind": self.kind, "section": self.section,
             "page": self.page, "char_start": self.char_start, "char_end": self.char_end, "text": self.text,
+            "ocr": self.ocr,
         }

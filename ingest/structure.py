@@ -15,7 +15,8 @@ stack of open headings. Ranks:
 ====  =====================================================================
 
 Table-of-contents lines (a heading followed by a page number, whose title
-appears again later as a heading) are not headings.
+appears again later as a heading) and table rows (tab-separated cells) are not
+headings.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def _digit_ratio(text: str) -> float:
 
 def _rank(line: str, next_line: str, standalone: bool) -> int:
     """Rank of ``line`` as a heading, 0 if it is not one."""
+    if "\t" in line:  # a table row (cells are tab-separated in the canonical text)
+        return 0
     if len(line) > 220 or _BULLET_START.match(line):
         return 0
     if _OBJECTIVE.match(line):

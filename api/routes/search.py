@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
-from api.deps import AssistantDep, require_read_key
+from api.deps import AssistantDep, limited, require_read_key
 from api.problems import responses
+from api.responses import SearchHit, SearchResponse
 from api.schemas import SearchRequest
 
-router = APIRouter(prefix="/v1", tags=["ricerca"], dependencies=[Depends(require_read_key)])
+router = APIRouter(prefix="/v1", tags=["ricerca"], dependencies=[Depends(require_read_key), limited("ask")])
 
 SEARCH_EXAMPLE = {
     "query": "voucher dimissioni protette",
@@ -27,9 +26,10 @@ SEARCH_EXAMPLE = {
     "/search",
     summary="Passaggi più pertinenti (ricerca ibrida)",
     description="I `k` passaggi più pertinenti, con la loro provenienza (documento, sezione, pagina, offset).",
-    responses={200: {"content": {"application/json": {"example": SEARCH_EXAMPLE}}}, **responses(422, 503)},
+    response_model=SearchResponse,
+    responses={200: {"content": {"application/json": {"example": SEARCH_EXAMPLE}}}, **responses(401, 403, 422, 429, 503)},
 )
-def search(body: SearchRequest, assistant: AssistantDep) -> dict[str, Any]:
+def search(body: SearchRequest, assistant: AssistantDep) -> SearchResponse:
     filters = body.filters.to_search() if body.filters else None
     results = assistant.search(body.query, k=body.k, filters=filters)
-    return {"query": body.query, "results": [r.to_dict() for r in results]}
+    return SearchResponse(query=body.query, results=[SearchHit.of(r) for r in results])

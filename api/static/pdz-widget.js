@@ -24,6 +24,7 @@
   .error { background:#fde3e3; border-color:#d06464; }
   .sources { margin-top:8px; font-size:13px; color:#4a5564; }
   .sources ul { margin:2px 0; padding-left:18px; }
+  .ocr { color:#8a4b00; font-size:12px; }
   .viewer { margin-top:12px; border:1px solid #2b5fab; border-radius:8px; padding:10px; background:#f7f9fc; }
   .viewer header { display:flex; justify-content:space-between; gap:8px; align-items:flex-start; }
   .viewer h3 { margin:0 0 4px; font-size:15px; }
@@ -61,6 +62,7 @@
           </form>
           <div class="answer" id="answer" aria-live="polite" aria-busy="false"></div>
           <div id="status" role="status"></div>
+          <div id="indexing" role="status"></div>
           <div id="viewer"></div>
         </section>`;
       this.$ = (sel) => root.querySelector(sel);
@@ -76,6 +78,7 @@
         const res = await fetch(`${this.api}/v1/documents`);
         if (!res.ok) return;
         const docs = await res.json();
+        this.showIndexing(docs);
         const fill = (id, values) => {
           const sel = this.$(id);
           [...new Set(values.filter(Boolean))].sort().forEach((v) => sel.insertAdjacentHTML("beforeend", `<option value="${esc(v)}">${esc(v)}</option>`));
@@ -83,6 +86,24 @@
         fill("#ambito", docs.map((d) => d.ambito));
         fill("#period", docs.map((d) => d.period));
       } catch (_) { /* filters are optional; the question box still works */ }
+    }
+
+    /* Plans whose embeddings are still being computed are found only by their words: say so. */
+    showIndexing(docs) {
+      const busy = docs.filter((d) => d.state && d.state !== "pronto");
+      this.indexing = new Set(busy.map((d) => d.doc_id));
+      const names = busy.map((d) => `«${d.title}»`).join(", ");
+      const text = !busy.length ? "" : busy.length === 1
+        ? `Il piano ${names} è in indicizzazione: per ora la ricerca è solo lessicale.`
+        : `I piani ${names} sono in indicizzazione: per ora la ricerca su di essi è solo lessicale.`;
+      this.$("#indexing").innerHTML = text ? `<div class="notice">${esc(text)}</div>` : "";
+    }
+
+    async refreshIndexing() {
+      try {
+        const res = await fetch(`${this.api}/v1/documents`);
+        if (res.ok) this.showIndexing(await res.json());
+      } catch (_) { /* the notice is advisory */ }
     }
 
     setStatus(text, kind) {
@@ -192,13 +213,16 @@
         }
       } else if (event === "citations") {
         this.citations = data || [];
+        // a cited plan was still being indexed at the last look: check whether it still is
+        if (this.indexing && this.citations.some((c) => this.indexing.has(c.doc_id))) this.refreshIndexing();
         answer.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("click", () => this.openSource(Number(chip.dataset.n), chip)));
         if (this.citations.length) {
-          const list = this.citations.map((c) => `<li>[${c.n}] ${esc(c.title)}${c.section ? " — " + esc(c.section) : ""}${c.page ? ", pag. " + c.page : ""}</li>`).join("");
+          const list = this.citations.map((c) => `<li>[${c.n}] ${esc(c.title)}${c.section ? " — " + esc(c.section) : ""}${c.page ? ", pag. " + c.page : ""}${c.ocr ? ' <span class="ocr" title="Testo letto con l\'OCR da una pagina scansionata: può contenere errori di lettura">(OCR)</span>' : ""}</li>`).join("");
           answer.insertAdjacentHTML("beforeend", `<div class="sources"><strong>Fonti</strong><ul>${list}</ul></div>`);
         }
       } else if (event === "done") {
-        if (data && data.abstained) this.setStatus("L'assistente non ha trovato la risposta nei documenti: prova a riformulare la domanda o a cambiare i filtri.");
+        if (data && (data.status === "not_found" || data.abstained)) this.setStatus("L'assistente non ha trovato la risposta nei documenti: prova a riformulare la domanda o a cambiare i filtri.");
+        else if (data && data.status === "partial") this.setStatus("Risposta parziale: i documenti contengono solo una parte di ciò che chiedi. Sotto trovi le informazioni più vicine, con le fonti.");
         else if (data && data.unsupported_sentences && data.unsupported_sentences.length) this.setStatus("Attenzione: alcune frasi della risposta non sono confermate dalle fonti.");
       }
     }
@@ -221,7 +245,7 @@
         const page = w.page || c.page;
         viewer.innerHTML = `<div class="viewer" role="dialog" aria-modal="false" aria-labelledby="vt" aria-describedby="vm" tabindex="-1">
           <header><div><h3 id="vt">[${n}] ${esc(doc.title)}</h3>
-          <div class="meta" id="vm">Ambito: ${esc(doc.ambito || "-")} · Periodo: ${esc(doc.period || "-")}${page ? " · Pagina " + esc(page) : ""}
+          <div class="meta" id="vm">Ambito: ${esc(doc.ambito || "-")} · Periodo: ${esc(doc.period || "-")}${page ? " · Pagina " + esc(page) : ""}${w.ocr ? ' · <span class="ocr">Pagina letta con l\'OCR: il testo può contenere errori di lettura</span>' : ""}
           <p class="where">Sezione: ${esc(w.section || c.section || "-")}</p></div></div>
           <button type="button" class="close">Chiudi<span aria-hidden="true"> ✕</span></button></header>
           <div class="context" tabindex="0" aria-label="Testo della fonte con il passaggio citato evidenziato">${w.start > 0 ? "…" : ""}${before}<mark>${cited}</mark>${after}${w.end < w.length ? "…" : ""}</div></div>`;

@@ -1,49 +1,25 @@
-"""What every shape extractor shares: the parsed-document protocol and record assembly."""
+"""What every shape extractor shares: record assembly and section helpers."""
 
 from __future__ import annotations
 
-import bisect
 import re
-from typing import Protocol
 
 from assistant.extraction.grounding import FieldValues, objective_id
 from assistant.extraction.schema import Objective
-from ingest.normalize import CanonicalText
-from ingest.schemas import DocumentMeta, Page, Section
+from ingest.document import ParsedDocument, section_at
+from ingest.schemas import Section
 
 OBJECTIVE_HEADING = re.compile(r"^(obiettivo\s+(?:n\s*[.°º]?\s*|n°\s*)?\d+)\b\s*[.:)–-]?\s*(.*)$", re.I)
 _KIND = re.compile(r"\bnatura\s+(strategic|specific|operativ|gestional)[ao]\b", re.I)
 _PREVIOUS = re.compile(r"\besiti\b|\bbilancio della programmazione\b|\bprecedente\b|\bgli esiti del\b", re.I)
 
 
-class ParsedLike(Protocol):
-    """The part of ``ingest.pipeline.ParsedDocument`` extraction needs."""
-
-    @property
-    def canonical(self) -> CanonicalText: ...
-
-    @property
-    def sections(self) -> list[Section]: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def meta(self) -> DocumentMeta: ...
-
-    @property
-    def pages(self) -> tuple[Page, ...]: ...
-
-    @property
-    def raw_text(self) -> str: ...
+# extractors read the one parsed-document model of ``ingest.document``
+ParsedLike = ParsedDocument
 
 
-def page_of(doc: ParsedLike, start: int) -> int | None:
-    if not doc.pages or start >= len(doc.canonical.offsets):
-        return None
-    raw = doc.canonical.offsets[start]
-    idx = bisect.bisect_right([p.start for p in doc.pages], raw) - 1
-    return doc.pages[max(idx, 0)].number
+def page_of(doc: ParsedDocument, start: int) -> int | None:
+    return doc.page_at(start)
 
 
 def set_stated_kind(fields: FieldValues, start: int, end: int) -> None:
@@ -60,7 +36,7 @@ def is_previous(path: tuple[str, ...]) -> bool:
 
 
 def build(
-    doc: ParsedLike,
+    doc: ParsedDocument,
     fields: FieldValues,
     *,
     start: int,
@@ -75,7 +51,7 @@ def build(
         return None
     meta = doc.meta
     return Objective(
-        objective_id=objective_id(doc.version, start, end),
+        objective_id=objective_id(f"{meta.doc_id}\x00{doc.version}", start, end),
         doc_id=meta.doc_id,
         source=meta.source,
         ambito=meta.ambito,
@@ -92,11 +68,5 @@ def build(
 
 
 def enclosing(sections: list[Section], start: int) -> Section | None:
-    """The section whose heading is the last one at or before ``start``."""
-    current = None
-    for s in sections:
-        if s.start <= start:
-            current = s
-        else:
-            break
-    return current
+    """The innermost section holding ``start`` (the one rule of ``ingest.document.section_at``)."""
+    return section_at(sections, start)

@@ -2,47 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from assistant.extraction.prose import extract_prose
 from assistant.extraction.schema import Objective
 from assistant.extraction.sectioned import extract_sectioned
 from assistant.extraction.tables import extract_tables
-from ingest.normalize import CanonicalText
-from ingest.pipeline import ParsedDocument, build_canonical
-from ingest.schemas import DocumentMeta, Page, Section
-from ingest.structure import detect_structure
+from ingest.document import ParsedDocument
+from ingest.schemas import DocumentMeta
+
+# what the extractors read: the parsed document of ``ingest.document``
+ExtractionInput = ParsedDocument
 
 
-@dataclass(frozen=True)
-class ExtractionInput:
-    """What the extractors read (a ``ParsedDocument`` or a registry entry rebuilt)."""
-
-    canonical: CanonicalText
-    sections: list[Section]
-    version: str
-    meta: DocumentMeta
-    raw_text: str
-    pages: tuple[Page, ...] = ()
-
-    @classmethod
-    def from_parsed(cls, parsed: ParsedDocument) -> ExtractionInput:
-        loaded = parsed.source.loaded
-        return cls(parsed.canonical, parsed.sections, parsed.version, parsed.source.meta, loaded.text, loaded.pages)
-
-    @classmethod
-    def from_text(cls, raw: str, meta: DocumentMeta, version: str = "v") -> ExtractionInput:
-        canonical = build_canonical(raw)
-        return cls(canonical, detect_structure(canonical.text, canonical.heading_hints), version, meta, raw)
+def parse_text(raw: str, meta: DocumentMeta, version: str = "v") -> ParsedDocument:
+    """A document outside the index parsed the way ingestion parses it (tests, previews)."""
+    return ParsedDocument.from_raw(raw, meta, version)
 
 
 STRUCTURED_MINIMUM = 3
 # Bump when extraction rules change: stored records of unchanged documents are then re-extracted.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 PLAN_KINDS = {"piano"}
 
 
-def extract_objectives(doc: ExtractionInput) -> list[Objective]:
+def extract_objectives(doc: ParsedDocument) -> list[Objective]:
     """All objectives of a document, whatever mix of shapes it uses, in document order.
 
     A plan that states its objectives in a structured shape (numbered sections

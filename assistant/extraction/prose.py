@@ -1,140 +1,295 @@
 """Shape 3: objectives written as prose and lists inside thematic chapters.
 
-Sections whose heading announces objectives ("Proposte di sviluppo ed obiettivi",
-"Strategie per il ...", "Obiettivi di miglioramento", "Azioni proposte", ...)
-and the forward-looking lists of the programming chapters carry the
-objectives: each list item, or each titled sub-paragraph, is one objective;
-where there is neither, each paragraph is. Title: the lead before a colon or
-the first clause; statement: the whole item. Results of previous plans
-("Esiti della programmazione ...") are marked ``scope="previous"``.
+Candidates come from the plan's own signals, then each is classified:
+
+* list items, read with their lead-in sentence ("… deve porsi come obiettivi:",
+  "… nei seguenti principali ambiti:") and the headings above them;
+* titled sub-paragraphs under a heading or label line announcing objectives
+  ("Proposte di sviluppo ed obiettivi …", "Linee d'azione", "Priorità"), also
+  when normalisation dropped that label as a repeated line (the raw text has it);
+* paragraphs of such a block when it has neither lists nor titled paragraphs;
+* sentences of intent anywhere ("si propone di …", "si intende …", "l'obiettivo è …").
+
+Each candidate gets a category (objective, guideline, previous, analysis,
+heading), a score in 0..1 and the reason (the cues that fired); a scope
+(plan, regional, previous). Nothing is dropped here: ``selection.select``
+decides what the default table shows. Indicators and targets stated in the
+text ("indicatori: …", "N. di …", "entro il 2020") are read with exact spans.
 """
 
 from __future__ import annotations
 
 import re
 
-from assistant.extraction.common import ParsedLike, build, is_previous
+from assistant.extraction import cues
+from assistant.extraction.common import ParsedLike, build
 from assistant.extraction.grounding import FieldValues, is_bullet, lines
+from assistant.extraction.prose_reading import (
+    HEADING_WORDS,
+    MAX_STATEMENT,
+    MIN_ITEM,
+    MIN_PARAGRAPH,
+    Candidate,
+    Classifier,
+    Reader,
+    title_span,
+)
 from assistant.extraction.schema import Objective
-from ingest.schemas import Section
 from ingest.structure import RANK_OBJECTIVE, RANK_TITLE_LINE
 
-OBJECTIVE_SECTION = re.compile(
-    r"propost[ae]|obiettiv|strategi[ae] per|azioni propost|linee d.azione|prospettive|rafforzare|priorit[aà]",
-    re.I,
-)
-# sections that describe the present (needs, problems, data) rather than set objectives
-ANALYSIS_SECTION = re.compile(r"problem|criticit|analisi|bisogn|\bdati\b|esiti|inquadramento|contesto|quadro", re.I)
-_TOC_LINE = re.compile(r"\s\d{1,3}$")
-_MAX_STATEMENT = 2500
-_LEAD = re.compile(r"^(.{3,140}?)(?::\s|\s[–-]\s)")
-_FIRST_CLAUSE = re.compile(r"^(.{3,160}?)(?:[.;]\s|[.;]$|$)")
-_MIN_ITEM = 12
-_MAX_TITLE = 160
+
+def _finish(c: Candidate, text: str) -> None:
+    a, b = c.title or title_span(text, c.start, c.end)
+    if len(re.findall(r"[A-Za-zÀ-ú]{2,}", text[a:b])) < 2:
+        c.category, c.score = "heading", min(c.score, 0.2)  # "ICF 3": a fragment, not an aim
+    c.score = round(max(0.0, min(1.0, c.score)), 2)
+    if c.scope == "regional" and c.category == "objective":
+        c.category = "guideline"  # what the Region asks is a guideline for the ambito
 
 
-def _governs(doc: ParsedLike, index: int) -> int:
-    """End of a section including its sub-sections."""
-    here = doc.sections[index]
-    for s in doc.sections[index + 1 :]:
-        if 0 < s.level <= here.level:
-            return s.start
-    return len(doc.canonical.text)
+def _list_runs(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Runs of list items (index of the lead-in line or -1, item spans); a lower-case line continues an item."""
+    runs: list[tuple[int, list[tuple[int, int]]]] = []
+    i = 0
+    while i < len(spans):
+        a, b = spans[i]
+        if not is_bullet(text[a:b]):
+            i += 1
+            continue
+        lead = i - 1
+        items: list[tuple[int, int]] = []
+        while i < len(spans):
+            a, b = spans[i]
+            line = text[a:b].lstrip()
+            if is_bullet(line):
+                items.append((a, b))
+            elif items and line[:1].islower():
+                items[-1] = (items[-1][0], b)  # the item continues after a page break
+            else:
+                break
+            i += 1
+        runs.append((lead, items))
+    return runs
 
 
-def _title_span(text: str, start: int, end: int) -> tuple[int, int]:
-    item = text[start:end]
-    m = _LEAD.match(item) or _FIRST_CLAUSE.match(item)
-    if m and len(m.group(1)) <= _MAX_TITLE:
-        return start, start + len(m.group(1))
-    cut = item.rfind(" ", 0, _MAX_TITLE)
-    return start, start + (cut if cut > 0 else min(len(item), _MAX_TITLE))
+def extract_prose(doc: ParsedLike) -> list[Objective]:
+    """Every candidate objective of the prose, classified, scored and grounded."""
+    reader = Reader(doc)
+    classify = Classifier(reader)
+    text = reader.text
+    candidates: list[Candidate] = []
+    # 1. list items, with their lead-in and headings
+    for section, path in reader.sections:
+        if section.level == RANK_OBJECTIVE:
+            continue
+        body = lines(text, section.heading_end, section.end)
+        for lead_index, items in _list_runs(text, body):
+            lead = text[body[lead_index][0] : body[lead_index][1]] if lead_index >= 0 else None
+            label = reader.label_before(items[0][0], section.heading_end)
+            if lead is not None and lead.strip() == label:
+                lead = None  # the line before the list is a label, read as a heading
+            if lead is not None and not lead.rstrip().endswith(":"):
+                lead = None
+            for k, (a, b) in enumerate(items):
+                item = text[a:b]
+                if b - a < MIN_ITEM:
+                    continue
+                nxt = items[k + 1][0] if k + 1 < len(items) else None
+                follows = text.find("\n\n", b)
+                heading_like = (len(item.split()) <= HEADING_WORDS and not item.rstrip().endswith((";", ".", ":"))
+                                and nxt is None and follows >= 0 and len(items) == 1)
+                c = Candidate(a, b, None, section, path)
+                classify.heading_context(c, label)
+                classify.lead_in(c, lead)
+                classify.item_shape(c, item, heading_like=heading_like)
+                if not heading_like:
+                    c.cue(0.15, "voce di elenco")
+                candidates.append(c)
+    # 2. titled sub-paragraphs and paragraphs of announced blocks
+    for i, (section, path) in enumerate(reader.sections):
+        if section.level != RANK_TITLE_LINE or section.end - section.start > MAX_STATEMENT:
+            continue
+        parent_floor = max((s.start for s, _ in reader.sections[:i] if s.level < RANK_TITLE_LINE), default=0)
+        label = reader.label_before(section.start, parent_floor)
+        end = section.end
+        for at, _, dropped in reader.labels:
+            if section.heading_end < at < end and not dropped:
+                end = at  # a further title line inside starts the next titled paragraph
+                break
+        c = Candidate(section.start, end, (section.start, section.heading_end), section, path)
+        if cues.OBJECTIVE_HEADING.search(section.title):
+            c.category, c.reasons = "heading", ["titolo che annuncia un blocco di obiettivi"]
+            candidates.append(c)
+            continue
+        classify.heading_context(c, label, own=section.title)
+        c.cue(0.35, "paragrafo titolato")
+        if cues.describes_data(text[section.heading_end : section.end]):
+            c.cue(-0.4, "dati statistici")
+        candidates.append(c)
+    shown_labels = [(at, line) for at, line, dropped in reader.labels if not dropped]
+    for k, (at, line) in enumerate(shown_labels):
+        holder, path = reader.context(at)
+        if holder is None or holder.level == RANK_OBJECTIVE or len(line.split()) < 3 or line.endswith(":"):
+            continue
+        if cues.OBJECTIVE_HEADING.search(line):
+            continue  # it announces the block, it is not one of its objectives
+        end = min(shown_labels[k + 1][0] if k + 1 < len(shown_labels) else len(text), holder.end)
+        paragraph = text[at + len(line) : end].strip()
+        if end - at > MAX_STATEMENT or len(paragraph) < MIN_PARAGRAPH or is_bullet(paragraph):
+            continue
+        c = Candidate(at, end, (at, at + len(line)), holder, path)
+        floor = max((s.start for s, _ in reader.sections if s.start <= at and s.level < RANK_TITLE_LINE), default=0)
+        classify.heading_context(c, reader.label_before(at - 1, floor), own=line)
+        c.cue(0.35, "paragrafo titolato")
+        candidates.append(c)
+    for section, path in reader.sections:
+        if section.level == RANK_OBJECTIVE or not cues.OBJECTIVE_HEADING.search(path[-1]):
+            continue
+        end = min(section.end, reader.scope_end(section.start, section.level))
+        spans = lines(text, section.heading_end, end)
+        if any(is_bullet(text[a:b]) for a, b in spans) or any(
+            s.level == RANK_TITLE_LINE and section.start < s.start < reader.scope_end(section.start, section.level)
+            for s, _ in reader.sections
+        ):
+            continue
+        for a, b in spans:
+            if b - a >= MIN_PARAGRAPH and not text[a:b].rstrip().endswith(":"):
+                c = Candidate(a, b, None, section, path)
+                classify.heading_context(c, None)
+                classify.item_shape(c, text[a:b], heading_like=False, listed=False)
+                c.score -= 0.1  # a plain paragraph needs a cue of its own (intent, infinitive) to be shown
+                intent = cues.INTENT.search(text, a, b)
+                if intent:
+                    c.cue(0.3, f"intenzione «{' '.join(intent.group(0).split())}»")
+                candidates.append(c)
+    # 3. sentences of intent
+    taken = [(c.start, c.end) if c.title is None else (c.start, _first_paragraph_end(text, c.title[1], c.end))
+             for c in candidates]
+    for m in cues.INTENT.finditer(text, reader.body_start):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        start, end = _sentence_around(text, m.start())
+        where, path = reader.context(start)
+        if where is None or where.level == RANK_OBJECTIVE:
+            continue
+        rest = text[m.end() : end].strip()
+        stated = cues.starts_with_infinitive(rest) or cues.starts_with_action_noun(rest)
+        c = Candidate(start, end, (m.end(), _clause_end(text, m.end(), end)), where, path)
+        classify.heading_context(c, reader.label_before(start, where.heading_end), stated=stated)
+        if re.search(r"\bche\b[^.;:]*$", text[start : m.start()]):
+            c.cue(-0.3, "in una proposizione relativa (descrive chi agisce)")
+        if stated:
+            c.cue(0.55, f"intenzione «{' '.join(m.group(0).split())}» seguita da «{cues.first_word(rest)}»")
+        else:
+            c.cue(0.2, f"intenzione «{' '.join(m.group(0).split())}»")
+        if cues.REGIONAL.search(text[start : m.start()]) and c.scope == "plan":
+            c.scope = "regional"
+        taken.append((start, end))
+        candidates.append(c)
+    for m in cues.INTENT_PAST.finditer(text, reader.body_start):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        start, end = _sentence_around(text, m.start())
+        where, path = reader.context(start)
+        if where is None:
+            continue
+        c = Candidate(start, end, None, where, path, category="previous", scope="previous")
+        c.cue(0.5, f"intenzione al passato «{' '.join(m.group(0).split())}»")
+        taken.append((start, end))
+        candidates.append(c)
+    out = []
+    for c in sorted(candidates, key=lambda c: (c.start, c.end)):
+        if c.start < reader.body_start:
+            continue  # cover and contents pages
+        _finish(c, text)
+        record = _record(doc, c)
+        if record is not None:
+            out.append(record)
+    return _dedupe(out)
 
 
-def _area(doc: ParsedLike, section: Section) -> tuple[int, int] | None:
-    """The chapter a section sits in: its numbered ancestor of depth 2 (e.g. "4.3 FRAGILITÀ")."""
-    wanted = section.path[1] if len(section.path) > 1 else section.path[0]
+def _first_paragraph_end(text: str, start: int, end: int) -> int:
+    """End of the first paragraph after a title (a titled paragraph's own statement)."""
+    body = start
+    while body < end and text[body] in " \n":
+        body += 1
+    stop = text.find("\n\n", body, end)
+    return end if stop < 0 else stop
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end < 0 else line_end
+    start = line_start
+    for m in re.finditer(r"[.!?]\s+(?=[A-ZÀ-Ú\"“«])", text[line_start:pos]):
+        start = line_start + m.end()
+    end = re.search(r"[.!?](?=\s|$)", text[pos:line_end])
+    return start, (pos + end.end()) if end else line_end
+
+
+def _clause_end(text: str, start: int, end: int) -> int:
+    m = re.search(r"[,;:.(]|\s[–-]\s", text[start:end])
+    stop = start + m.start() if m else end
+    if stop - start > 160:
+        cut = text.rfind(" ", start, start + 160)
+        stop = cut if cut > start else start + 160
+    return stop
+
+
+def _area(doc: ParsedLike, path: tuple[str, ...]) -> tuple[int, int] | None:
+    """The numbered chapter a position sits in (depth 2 when there is one, e.g. "4.3 FRAGILITÀ")."""
+    wanted = path[1] if len(path) > 1 else path[0] if path else None
     for s in doc.sections:
         if s.title == wanted:
             return s.start, s.heading_end
     return None
 
 
-def _describes_data(item: str) -> bool:
-    """Statistics and table-of-contents lines are not objectives."""
-    chars = [c for c in item if not c.isspace()]
-    digits = sum(c.isdigit() for c in chars)
-    return "%" in item or (chars and digits / len(chars) > 0.05) or bool(_TOC_LINE.search(item.rstrip(" .;")))
-
-
-def _record(doc: ParsedLike, section: Section, start: int, end: int, title: tuple[int, int] | None) -> Objective | None:
+def _record(doc: ParsedLike, c: Candidate) -> Objective | None:
     text = doc.canonical.text
-    if title is None and _describes_data(text[start:end]):
-        return None
     fields = FieldValues(text)
-    fields.set("title", *(title or _title_span(text, start, end)))
-    fields.set("statement", start, end)
-    area = _area(doc, section)
+    fields.set("title", *(c.title or title_span(text, c.start, c.end)))
+    fields.set("statement", c.start, c.end)
+    area = _area(doc, c.path)
     if area:
         fields.set("area", *area)
-    scope = "previous" if is_previous(section.path) else "plan"
-    return build(doc, fields, start=start, end=end, section=section, extractor="prose", scope=scope)
+    stop = _evidence_end(text, c)
+    indicators = cues.indicator_spans(text, c.start, stop)
+    for a, b in indicators:
+        fields.add("indicators", a, b)
+    targets = cues.target_spans(text, c.start, stop, indicators)
+    for a, b in targets:
+        fields.add("targets", a, b)
+    end = max([c.end] + [b for _, b in indicators + targets])
+    record = build(doc, fields, start=c.start, end=end, section=c.section, extractor="prose",
+                   scope="previous" if c.scope == "previous" else "plan")
+    if record is None:
+        return None
+    return record.model_copy(update={"scope": c.scope, "category": c.category, "score": c.score,
+                                     "reason": "; ".join(c.reasons)})
 
 
-def _items_of(doc: ParsedLike, section: Section, start: int, end: int) -> list[Objective]:
-    text = doc.canonical.text
-    spans = lines(text, start, end)
-    bullets = [sp for sp in spans if is_bullet(text[sp[0] : sp[1]]) and sp[1] - sp[0] >= _MIN_ITEM]
-    out: list[Objective] = []
-    if bullets:
-        for a, b in bullets:
-            record = _record(doc, section, a, b, None)
-            if record:
-                out.append(record)
-        return out
-    if OBJECTIVE_SECTION.search(section.title):
-        for a, b in spans:
-            if b - a >= 40:
-                record = _record(doc, section, a, b, None)
-                if record:
-                    out.append(record)
-    return out
+def _evidence_end(text: str, c: Candidate) -> int:
+    """Where a candidate's indicators may be stated: its own span, or for a sentence the rest of its
+    paragraph and a following paragraph that opens with "Indicatori"."""
+    if c.title is None or c.title[0] == c.start:
+        return c.end  # list items and titled paragraphs carry their own evidence
+    stop = text.find("\n\n", c.end)
+    stop = len(text) if stop < 0 else stop
+    if cues.INDICATOR_LABEL.match(text, stop + 2) or text.startswith("Indicator", stop + 2):
+        nxt = text.find("\n\n", stop + 2)
+        stop = len(text) if nxt < 0 else nxt
+    return stop
 
 
-def extract_prose(doc: ParsedLike) -> list[Objective]:
-    text = doc.canonical.text
-    sections = doc.sections
-    out: list[Objective] = []
-    done: set[int] = set()
-    for i, section in enumerate(sections):
-        if i in done or section.level in (0, RANK_OBJECTIVE) or not OBJECTIVE_SECTION.search(section.title):
+def _dedupe(records: list[Objective]) -> list[Objective]:
+    """One record per span: a titled paragraph and its own list items both stay, exact duplicates do not."""
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for r in sorted(records, key=lambda r: (r.char_start, r.char_end, -r.score)):
+        if (r.char_start, r.char_end) in seen:
             continue
-        end = _governs(doc, i)
-        for j in range(i, len(sections)):
-            sub = sections[j]
-            if sub.start >= end:
-                break
-            done.add(j)
-            body_end = min(sub.end, end)
-            if any(ANALYSIS_SECTION.search(p) for p in sub.path[len(section.path) :]):
-                continue
-            if j > i and sub.level == RANK_TITLE_LINE and body_end - sub.start <= _MAX_STATEMENT:
-                # a titled sub-paragraph: the heading is the title, its text the statement
-                record = _record(doc, sub, sub.start, body_end, (sub.start, sub.heading_end))
-                if record:
-                    out.append(record)
-                continue
-            out.extend(_items_of(doc, sub, sub.heading_end, body_end))
-    # forward-looking lists elsewhere in chapters about objectives ("... DEFINIZIONE DI OBIETTIVI")
-    for i, section in enumerate(sections):
-        if i in done or section.level in (0, RANK_OBJECTIVE) or not any(OBJECTIVE_SECTION.search(p) for p in section.path[:-1]):
-            continue
-        if any(ANALYSIS_SECTION.search(p) for p in section.path[1:]):
-            continue
-        for a, b in lines(text, section.heading_end, section.end):
-            item = text[a:b]
-            if is_bullet(item) and _MIN_ITEM <= b - a <= 400 and item.rstrip().endswith((";", ".")) and not is_previous(section.path):
-                record = _record(doc, section, a, b, None)
-                if record:
-                    out.append(record)
+        seen.add((r.char_start, r.char_end))
+        out.append(r)
     return out

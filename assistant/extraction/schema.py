@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 LIST_FIELDS = ("actions", "indicators", "targets")
+CATEGORIES = ("objective", "guideline", "previous", "analysis", "heading")
+SHOWN_CATEGORIES = ("objective", "guideline")
+"""Categories a plan's objective table shows by default (above the score threshold)."""
 TEXT_FIELDS = ("title", "statement", "timing", "resources", "tools", "evaluation_tools", "kind", "label", "area")
 
 
@@ -39,8 +42,16 @@ class Objective(BaseModel):
     evaluation_tools: str | None = None
     page: int | None = None
     section: str = ""
-    scope: Literal["plan", "previous"] = "plan"
-    """``previous``: a result of an earlier plan reported in this document, not an objective of it."""
+    scope: Literal["plan", "regional", "previous"] = "plan"
+    """Whose objective: ``plan`` the ambito's own; ``regional`` a guideline of the Region (or State) the plan
+    restates; ``previous`` a result of an earlier plan reported in this document, not an objective of it."""
+    category: Literal["objective", "guideline", "previous", "analysis", "heading"] = "objective"
+    """What the passage is: an objective, a guideline (line of direction), a previous-plan result, an
+    analysis/finding, or a heading. Structured shapes (numbered objectives, tables) are objectives."""
+    score: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Confidence that the record is what ``category`` says, from the cues that fired."""
+    reason: str = ""
+    """The cue(s) that decided the category, in plain words (e.g. the lead-in sentence)."""
     extractor: Literal["sectioned", "table", "prose", "llm"] = "sectioned"
     char_start: int
     char_end: int

@@ -35,6 +35,9 @@ COLUMNS = [
 _HEADER_WORD = re.compile(r"^(?:tipologia|obiettivo|azioni|risorse|impiegate|strumenti|indicatori|di|esito|range|valutazione|tempi)$", re.I)
 _AREA = re.compile(r"^(?:Focus|FOCUS|Area|AREA)\b[^\n]{0,120}$", re.M)
 _CUT = re.compile(r"\s{2,}|\s(?=(?:N°|n°|Nel corso|Entro |Report |Monitoraggio |Verifica ))")
+# a cell cut before "N°"/"Entro" is wrong when the text before ends with a word that needs a continuation
+_JOINS = re.compile(r"\b(?:del|dello|della|dei|degli|delle|di|da|con|e|ed|il|lo|la|i|gli|le|al|allo|alla|ai|agli|alle"
+                    r"|nel|nella|nei|per|tra|fra|su|sul|sulla|rapporto|aumento|incremento|riduzione)\s*$", re.I)
 _BULLET = re.compile(r"^\s*[•\uf0b7\uf0a7▪-]\s*")
 
 CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
@@ -47,6 +50,8 @@ CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "tools": [(re.compile(r"^(?:protocoll|cartell|progett|pian[oi]|regolament|accord|convenzion|band[oi]|mappatur|tavol|[ée]quipe|strument|sportell|banca dati|modulistic|linee guida|albo|sistema)", re.I), 1.5)],
     "indicators": [
         (re.compile(r"^(?:n°|n\.|nr\.?|numero)\s", re.I), 3.5),
+        # "Aumento del N° di …": a change in a count is measured, not a target value
+        (re.compile(r"^(?:aumento|incremento|riduzione|diminuzione)\s+de\w*\s+(?:n°|n\.|nr\.?|numero)\s", re.I), 3.5),
         (re.compile(r"^(?:grado|percentuale|tasso|adozione|approvazione|presenza|integrazione fra|diffusione|stipula|definizione|realizzazione|attivazione)\b", re.I), 1.5),
     ],
     "targets": [(re.compile(r"\d+\s?%|\balmeno\b|\bincremento\b|\baumento\b|\briduzione\b|\bin progress\b", re.I), 2.0)],
@@ -110,6 +115,8 @@ def _fragments(raw: str, lines: list[tuple[int, int]], kept: set[int]) -> list[l
             continue
         pieces, pos = [], a
         for m in _CUT.finditer(raw, a, b):
+            if m.end() - m.start() == 1 and _JOINS.search(raw, pos, m.start()):
+                continue  # "Aumento del N° di …", "rapporto con N° …": the phrase goes on
             pieces.append((pos, m.start()))
             pos = m.end()
         pieces.append((pos, b))

@@ -38,16 +38,22 @@ def _megabytes(size: int) -> str:
     return text.rstrip("0").rstrip(".").replace(".", ",")
 
 
+def loader_for(name: str) -> Loader:
+    """The loader of a file name's suffix; ``UnsupportedFormat`` when none reads it."""
+    suffix = Path(name).suffix.lower()
+    loader = REGISTRY.get(suffix)
+    if loader is None:
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
+        raise UnsupportedFormat(name, f"formato non supportato ({suffix or 'senza estensione'}): formati ammessi {allowed}")
+    return loader
+
+
 def load(path: Path, *, max_bytes: int = 50 * _MB) -> LoadedText:
     """Load ``path`` with the loader of its suffix, after the checks every format shares.
 
     Raises an ``InputError`` subclass whose ``source`` is ``path.name``.
     """
-    suffix = path.suffix.lower()
-    loader = REGISTRY.get(suffix)
-    if loader is None:
-        allowed = ", ".join(SUPPORTED_SUFFIXES)
-        raise UnsupportedFormat(path.name, f"formato non supportato ({suffix or 'senza estensione'}): formati ammessi {allowed}")
+    loader = loader_for(path.name)
     size = path.stat().st_size
     if size > max_bytes:
         raise FileTooLarge(

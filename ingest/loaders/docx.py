@@ -1,8 +1,16 @@
-"""DOCX through python-docx: paragraphs and tables in order, headings kept with their level."""
+"""DOCX through python-docx: paragraphs and tables in order, headings kept with their level.
+
+A DOCX is a zip archive: before anything is decompressed its central directory is
+read and an archive that would expand past :data:`MAX_EXPANDED_BYTES`, or expand
+more than :data:`MAX_RATIO` times its size (past :data:`RATIO_FLOOR_BYTES`), or hold
+more than :data:`MAX_MEMBERS` entries is refused (``archivio_sospetto``): a "zip bomb"
+costs a directory read, not gigabytes of memory.
+"""
 
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,13 +20,42 @@ from docx.document import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from ingest.errors import CorruptDocument
+from ingest.errors import CorruptDocument, InputError
 from ingest.schemas import LoadedText, RawHeading
 
 BLOCK_SEPARATOR = "\n\n"
 _HEADING_STYLE = re.compile(r"^(?:heading|titolo)\s*([1-9])$", re.I)
 _TITLE_STYLES = {"title", "titolo"}
 _P, _TBL, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:sdtContent")
+
+MAX_EXPANDED_BYTES = 200 * 1024 * 1024
+"""Total uncompressed size of the archive's members (a long plan's document.xml is a few MB)."""
+MAX_RATIO = 100
+"""Uncompressed / compressed size; ordinary Office XML compresses 5-20 times."""
+RATIO_FLOOR_BYTES = 20 * 1024 * 1024
+"""Below this total the ratio is not checked: small files may compress very well, harmlessly."""
+MAX_MEMBERS = 5000
+
+
+def check_archive(path: Path) -> None:
+    """Refuse, from the central directory alone, an archive whose expansion is out of bounds."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CorruptDocument(path.name, "il file non è un DOCX valido o è danneggiato") from exc
+    expanded = sum(m.file_size for m in members)
+    packed = max(1, path.stat().st_size)
+    mb = expanded / (1024 * 1024)
+    if len(members) > MAX_MEMBERS:
+        reason = f"l'archivio contiene {len(members)} file (massimo {MAX_MEMBERS})"
+    elif expanded > MAX_EXPANDED_BYTES:
+        reason = f"l'archivio si espanderebbe a {mb:.0f} MB (massimo {MAX_EXPANDED_BYTES // (1024 * 1024)} MB)"
+    elif expanded > RATIO_FLOOR_BYTES and expanded / packed > MAX_RATIO:
+        reason = f"l'archivio si espanderebbe {expanded / packed:.0f} volte (massimo {MAX_RATIO})"
+    else:
+        return
+    raise InputError(path.name, f"{reason}: archivio sospetto, non viene aperto", code="archivio_sospetto")
 
 
 def _heading_level(style_name: str) -> int:
@@ -67,6 +104,7 @@ def _table_block(element: Any, document: Document) -> str:
 
 
 def _open(path: Path) -> Document:
+    check_archive(path)
     try:
         return docx.Document(str(path))
     except Exception as exc:  # noqa: BLE001 - zipfile, lxml and python-docx raise various types on bad input

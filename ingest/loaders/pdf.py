@@ -1,14 +1,20 @@
-"""PDF through pypdf: one text for the document plus the offsets of each page."""
+"""PDF through pypdf: one text for the document plus the offsets of each page.
+
+Pages without a text layer (scans) are rendered and read by OCR (``ingest.ocr``);
+their ``Page`` carries ``ocr=True`` and the OCR confidence.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
 from ingest.errors import CorruptDocument, EncryptedDocument, NoTextLayer
+from ingest.ocr import TesseractOcr
 from ingest.schemas import LoadedText, Page
 
 PAGE_SEPARATOR = "\n\n"
@@ -49,16 +55,62 @@ def _page_texts(reader: PdfReader, name: str) -> list[str]:
     return [t.replace("\r\n", "\n").replace("\r", "\n") for t in texts]
 
 
-def load_pdf(path: Path) -> LoadedText:
-    """Pages joined by a blank line; ``pages`` maps each page to its span (separator excluded)."""
-    texts = _page_texts(_open(path), path.name)
-    if not texts:
-        raise CorruptDocument(path.name, "il PDF non contiene pagine")
-    if not any(ch.isalpha() for text in texts for ch in text):
-        raise NoTextLayer(path.name, "il PDF non contiene testo estraibile (forse è una scansione): serve l'OCR")
-    pages: list[Page] = []
-    pos = 0
-    for number, text in enumerate(texts, 1):
-        pages.append(Page(number=number, start=pos, end=pos + len(text)))
-        pos += len(text) + len(PAGE_SEPARATOR)
-    return LoadedText(text=PAGE_SEPARATOR.join(texts), pages=tuple(pages))
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+@dataclass(frozen=True)
+class _PageText:
+    text: str
+    ocr: bool = False
+    confidence: float | None = None
+
+
+class PdfLoader:
+    """pypdf text per page; pages with no or negligible text layer are read by OCR.
+
+    A page whose text layer has fewer than ``min_letters`` letters is rendered
+    and OCRed; the OCR text replaces the layer only when it reads clearly more
+    (more than twice the layer's letters), so a sparse cover page keeps its
+    exact text. ``ocr`` is the OCR component (default: Tesseract, Italian model,
+    found on ``PATH``); it is only called for such pages.
+    """
+
+    def __init__(self, *, ocr: TesseractOcr | None = None, min_letters: int = 16) -> None:
+        if min_letters < 1:
+            raise ValueError(f"min_letters must be at least 1, got {min_letters}")
+        self.ocr = ocr if ocr is not None else TesseractOcr()
+        self.min_letters = min_letters
+
+    def __call__(self, path: Path) -> LoadedText:
+        return self.load(path)
+
+    def load(self, path: Path) -> LoadedText:
+        """Pages joined by a blank line; ``pages`` maps each page to its span (separator excluded)."""
+        reader = _open(path)
+        layers = _page_texts(reader, path.name)
+        if not layers:
+            raise CorruptDocument(path.name, "il PDF non contiene pagine")
+        texts = [_PageText(text) for text in layers]
+        sparse = [n for n, text in enumerate(layers, 1) if _letters(text) < self.min_letters]
+        password = "" if reader.is_encrypted else None  # _open only lets through the empty user password
+        for page in self.ocr.read_pdf_pages(path, sparse, password=password):
+            if page.blank or _letters(page.text) <= 2 * _letters(layers[page.number - 1]):
+                continue
+            texts[page.number - 1] = _PageText(page.text, ocr=True, confidence=page.confidence)
+        if not any(_letters(t.text) for t in texts):
+            raise NoTextLayer(
+                path.name, "il PDF non contiene testo leggibile, nemmeno con l'OCR (pagine vuote o illeggibili)"
+            )
+        pages: list[Page] = []
+        pos = 0
+        for number, page_text in enumerate(texts, 1):
+            end = pos + len(page_text.text)
+            pages.append(Page(number, pos, end, ocr=page_text.ocr, confidence=page_text.confidence))
+            pos = end + len(PAGE_SEPARATOR)
+        return LoadedText(text=PAGE_SEPARATOR.join(t.text for t in texts), pages=tuple(pages))
+
+
+def load_pdf(path: Path, *, ocr: TesseractOcr | None = None) -> LoadedText:
+    """Load a PDF (see ``PdfLoader``); ``ocr`` configures Tesseract for pages without a text layer."""
+    return PdfLoader(ocr=ocr).load(path)

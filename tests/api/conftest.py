@@ -73,7 +73,9 @@ def mini_assistant(base: Path, embedder: Any, **overrides: Any) -> tuple[Setting
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[LiveServer]:
     settings, assistant = mini_assistant(
-        tmp_path_factory.mktemp("api"), embedder, api_key=API_KEY, max_upload_mb=1, max_body_kb=64, cors_origins=[ORIGIN]
+        tmp_path_factory.mktemp("api"), embedder, api_key=API_KEY, max_upload_mb=1, max_body_kb=64, cors_origins=[ORIGIN],
+        # the session's many tests share one client address; the limits have their own servers (test_faults)
+        rate_ask_per_minute=0, rate_expensive_per_minute=0, rate_upload_per_minute=0, rate_auth_failures_per_minute=0,
     )
     server = LiveServer(create_app(assistant=assistant), data_dir=settings.data_dir, assistant=assistant)
     yield server
@@ -89,7 +91,7 @@ def client(live: LiveServer) -> Iterator[httpx.Client]:
 def wait_job(client: httpx.Client, job_id: str, timeout: float = 180) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
+        job = client.get(f"/v1/jobs/{job_id}", headers=AUTH).json()
         if job["status"] in ("done", "failed"):
             return job  # type: ignore[no-any-return]
         time.sleep(0.1)
@@ -104,3 +106,8 @@ def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert body["status"] == status and body["code"] == code
     assert body["type"] == f"urn:pdz-assistant:errore:{code}" and body["title"] and body["detail"]
     return body
+
+
+def uploads_left(live: LiveServer) -> list[str]:
+    folder = live.data_dir / "uploads"
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []

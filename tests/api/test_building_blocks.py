@@ -13,8 +13,15 @@ from fastapi.testclient import TestClient
 from api import problems
 from api.jobs import JobRunner
 from api.uploads import safe_filename
-from assistant.llm import LLMUnavailable
-from ingest.errors import CorruptDocument, NotFound, PdzError, StoreUnavailable, UnsupportedFormat
+from assistant.errors import LLMUnavailable
+from ingest.errors import (
+    CorruptDocument,
+    DuplicateDocument,
+    NotFound,
+    PdzError,
+    StoreUnavailable,
+    UnsupportedFormat,
+)
 from ingest.pipeline import FileOutcome, IngestReport
 
 
@@ -147,7 +154,7 @@ def _app_raising(exc: Exception) -> TestClient:
         (NotFound("Documento «x» non presente nell'indice."), 404, "non_trovato", "Risorsa non trovata"),
         (UnsupportedFormat("a.exe", "formato non supportato"), 415, "formato_non_supportato", "Formato non supportato"),
         (CorruptDocument("a.pdf", "il PDF è danneggiato"), 422, "documento_corrotto", "Documento non valido"),
-        (StoreUnavailable("Archivio Chroma non raggiungibile."), 503, "archivio_non_raggiungibile", "Indice non disponibile"),
+        (DuplicateDocument("copia.txt", "alfa"), 409, "documento_duplicato", "Documento già presente"),
         (LLMUnavailable("Il modello non risponde."), 502, "llm_non_raggiungibile", "Modello linguistico non raggiungibile"),
         (PdzError("Qualcosa non va.", code="strano"), 500, "strano", "Errore interno"),
     ],
@@ -157,6 +164,15 @@ def test_problem_table(exc: PdzError, status: int, code: str, title: str) -> Non
     assert r.status_code == status and r.headers["content-type"] == "application/problem+json"
     assert r.json() == {"type": f"urn:pdz-assistant:errore:{code}", "title": title, "status": status,
                         "detail": exc.message, "code": code}
+
+
+def test_store_outage_is_503_with_retry_after_and_no_address(caplog: pytest.LogCaptureFixture) -> None:
+    exc = StoreUnavailable("Archivio Chroma non raggiungibile (http://10.1.2.3:8000): ConnectError")
+    r = _app_raising(exc).get("/boom")
+    assert r.status_code == 503 and r.headers["retry-after"] == str(problems.RETRY_AFTER_S)
+    assert r.json() == {"type": "urn:pdz-assistant:errore:archivio_non_raggiungibile", "title": "Indice non disponibile",
+                        "status": 503, "detail": problems.STORE_DOWN, "code": "archivio_non_raggiungibile"}
+    assert "10.1.2.3" not in r.text and any("10.1.2.3" in rec.getMessage() for rec in caplog.records)
 
 
 def test_unexpected_errors_are_generic_and_logged(caplog: pytest.LogCaptureFixture) -> None:

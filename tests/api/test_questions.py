@@ -23,7 +23,7 @@ def sse_events(response: httpx.Response) -> list[tuple[str, Any]]:
 
 def test_ask_json_citations_point_into_the_canonical_text(client: httpx.Client) -> None:
     body = client.post("/v1/ask", json={"question": VOUCHER}).json()
-    assert set(body) == {"answer", "abstained", "citations", "unsupported_sentences", "backend"}
+    assert set(body) == {"answer", "abstained", "status", "citations", "unsupported_sentences", "backend"}
     assert body["abstained"] is False and body["backend"] == "estrattivo"
     assert body["answer"].startswith("Secondo «Piano Alfa (prova)»") and "[1]" in body["answer"]
     assert "servizio sociale del Comune di residenza" in body["answer"]
@@ -47,9 +47,10 @@ def test_ask_stream_sends_sentences_then_citations_then_done(client: httpx.Clien
     assert any("pacchi di viveri" in s and "[1]" in s for s in sentences)
     citations, done = events[-2][1], events[-1][1]
     assert citations[0]["doc_id"] == "beta" and citations[0]["n"] == 1
-    assert done == {"abstained": False, "unsupported_sentences": []}
     # the stream says what the JSON answer says
     plain = client.post("/v1/ask", json={"question": "Cosa distribuisce il Banco alimentare?"}).json()
+    assert done == {"abstained": False, "status": plain["status"], "unsupported_sentences": [],
+                    "answer": plain["answer"], "backend": "estrattivo"}
     assert "\n".join(sentences) == "\n".join(x for x in plain["answer"].splitlines() if x.strip())
     assert citations == plain["citations"]
 
@@ -57,7 +58,9 @@ def test_ask_stream_sends_sentences_then_citations_then_done(client: httpx.Clien
 def test_ask_abstains_in_italian_when_the_corpus_has_no_answer(client: httpx.Client) -> None:
     with client.stream("POST", "/v1/ask", json={"question": "Quanto costa il biglietto del treno per Milano?", "stream": True}) as r:
         events = sse_events(r)
-    assert events[-1] == ("done", {"abstained": True, "unsupported_sentences": []})
+    assert events[-1][0] == "done"
+    assert {k: events[-1][1][k] for k in ("abstained", "status", "unsupported_sentences")} == {
+        "abstained": True, "status": "not_found", "unsupported_sentences": []}
     assert events[-2] == ("citations", [])
     assert "Non ho trovato la risposta" in events[0][1]["text"]
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from api.app import create_app
+from api.problems import STORE_DOWN
 from assistant.service import Assistant
 from assistant.settings import Settings
-from ingest.errors import ConfigError
 from tests.api.conftest import API_KEY, LiveServer, problem
 from tests.chroma_server import free_port
 
@@ -55,8 +56,8 @@ def test_read_key_protects_reading_but_not_health(serve: Any, live: LiveServer) 
 
 
 def test_read_key_without_a_key_is_a_configuration_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="PDZ_API_READ_KEY richiede una chiave API"):
-        create_app(Settings(data_dir=tmp_path, api_read_key=True))
+    with pytest.raises(ValidationError, match="PDZ_API_READ_KEY richiede una chiave API"):
+        Settings(data_dir=tmp_path, api_read_key=True)
 
 
 def test_unreachable_store_not_ready_but_alive(serve: Any, tmp_path: Path, embedder: Any) -> None:
@@ -65,6 +66,19 @@ def test_unreachable_store_not_ready_but_alive(serve: Any, tmp_path: Path, embed
     ready = client.get("/ready")
     body = problem(ready, 503, "non_pronto")
     assert ready.headers["retry-after"] == "5"
-    body = problem(client.post("/v1/search", json={"query": "voucher"}), 503, "archivio_non_raggiungibile")
-    assert body["title"] == "Indice non disponibile" and body["detail"].startswith("Archivio Chroma non raggiungibile")
+    body_search = client.post("/v1/search", json={"query": "voucher"})
+    body = problem(body_search, 503, "archivio_non_raggiungibile")
+    assert body["title"] == "Indice non disponibile" and body["detail"] == STORE_DOWN
+    assert body_search.headers["retry-after"] == "5" and "127.0.0.1" not in body_search.text
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_writes_are_refused_before_a_job_when_the_store_is_down(serve: Any, tmp_path: Path, embedder: Any) -> None:
+    dead = Settings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{free_port()}", api_key=API_KEY)
+    client = serve(dead, assistant=Assistant(settings=dead, embedder=embedder), wait_for="/health")
+    files = {"file": ("gamma.txt", "Relazione 2015-2017\n\nLa ludoteca apre il sabato.\n", "text/plain")}
+    for response in (client.post("/v1/documents", files=files, headers={"X-API-Key": API_KEY}),
+                     client.delete("/v1/documents/alfa", headers={"X-API-Key": API_KEY})):
+        body = problem(response, 503, "archivio_non_raggiungibile")
+        assert response.headers["retry-after"] == "5" and body["detail"] == STORE_DOWN
+    assert not (tmp_path / "data" / "uploads").exists() or not any((tmp_path / "data" / "uploads").iterdir())

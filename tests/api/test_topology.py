@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.chroma_server import free_port
-from tests.ingest.test_pipeline import FIXTURES
+from tests.helpers import MINI as FIXTURES
 
 
 @pytest.mark.integration

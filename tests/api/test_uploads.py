@@ -9,14 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.api.conftest import API_KEY, AUTH, LiveServer, problem, wait_job
+from tests.api.conftest import API_KEY, AUTH, LiveServer, problem, uploads_left, wait_job
 
 GAMMA = "Relazione del distretto cremasco 2015-2017\n\nLa ludoteca comunale apre il sabato mattina per i bambini.\n"
 
 
-def uploads_left(live: LiveServer) -> list[str]:
-    folder = live.data_dir / "uploads"
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
 def test_write_endpoints_need_the_key(client: httpx.Client) -> None:
@@ -52,7 +49,7 @@ def test_upload_job_search_delete(client: httpx.Client, live: LiveServer) -> Non
     assert [d["doc_id"] for d in client.get("/v1/documents").json()] == ["alfa", "beta"]
     assert all(h["doc_id"] != "relazione-gamma" for h in client.post("/v1/search", json={"query": "ludoteca comunale sabato"}).json()["results"])
     problem(client.delete("/v1/documents/relazione-gamma", headers=AUTH), 404, "non_trovato")
-    problem(client.get("/v1/jobs/sconosciuto"), 404, "non_trovato")
+    problem(client.get("/v1/jobs/sconosciuto", headers=AUTH), 404, "non_trovato")
 
 
 @pytest.mark.parametrize(
@@ -102,13 +99,13 @@ def test_searches_keep_working_while_an_upload_is_ingested(client: httpx.Client)
     )
     job = client.post("/v1/documents", files={"file": ("lungo.txt", "Piano di prova 2015-2017\n\n" + text, "text/plain")}, headers=AUTH).json()
     deadline = time.monotonic() + 60
-    while client.get(f"/v1/jobs/{job['id']}").json()["status"] == "queued" and time.monotonic() < deadline:
+    while client.get(f"/v1/jobs/{job['id']}", headers=AUTH).json()["status"] == "queued" and time.monotonic() < deadline:
         time.sleep(0.02)
 
     def search(i: int) -> tuple[int, str]:
         with httpx.Client(base_url=str(client.base_url), timeout=120) as c:
             code = c.post("/v1/search", json={"query": f"voucher dimissioni protette {i}", "k": 3}).status_code
-            return code, c.get(f"/v1/jobs/{job['id']}").json()["status"]
+            return code, c.get(f"/v1/jobs/{job['id']}", headers=AUTH).json()["status"]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(search, range(8)))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.objectives.test_extraction import SECTIONED
+from tests.helpers import SECTIONED
 
 
 def test_objectives_json_csv_xlsx(pdz, tmp_path: Path) -> None:  # noqa: ANN001

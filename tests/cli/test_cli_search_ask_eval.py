@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import lines_json
-from tests.ingest.test_pipeline import FIXTURES
+from tests.helpers import MINI as FIXTURES
 
 RESULT_FIELDS = {
     "rank", "score", "chunk_id", "doc_id", "source", "title", "ambito", "period", "kind",
-    "section", "page", "char_start", "char_end", "text",
+    "section", "page", "char_start", "char_end", "text", "ocr",
 }
 
 

@@ -1,5 +1,6 @@
-"""Child process for the atomicity test: ingests with an embedder that reports each batch
-and then pauses, so the parent can kill it half-way through a document."""
+"""Child process for the atomicity tests: ingests with an embedder that reports each batch
+and then pauses, so the parent can kill it half-way through a document; prints each
+file's outcome (status and error code) and DONE when it finishes."""
 
 from __future__ import annotations
 
@@ -30,5 +31,7 @@ class ReportingEmbedder:
 
 if __name__ == "__main__":
     settings = Settings()  # PDZ_* from the parent's environment
-    Assistant(settings=settings, embedder=ReportingEmbedder()).ingest([Path(sys.argv[1])])
+    report = Assistant(settings=settings, embedder=ReportingEmbedder()).ingest([Path(sys.argv[1])])
+    for outcome in report.outcomes:
+        print("OUTCOME", outcome.status, outcome.error.code if outcome.error else "-", flush=True)
     print("DONE", flush=True)

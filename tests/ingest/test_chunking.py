@@ -9,7 +9,7 @@ from ingest.manifest import load_manifest
 from ingest.normalize import normalize
 from ingest.schemas import DocumentMeta
 from ingest.structure import detect_structure
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 META = DocumentMeta("doc", "doc.txt", "Documento", "Crema", "2015-2017", "piano")
 MANIFEST = load_manifest(CORPUS / "manifest.yaml")
@@ -60,11 +60,64 @@ def test_every_corpus_chunk_is_an_exact_slice(path) -> None:  # noqa: ANN001
     for ch in chunks:
         assert ch.text == c.text[ch.char_start : ch.char_end]
         a, b = c.raw_span(ch.char_start, ch.char_end)
-        # every character comes from the raw span, in order (separators stand for raw whitespace)
+        # every character comes from the raw span, in order (separators stand for raw whitespace or markup)
         origins = c.offsets[ch.char_start : ch.char_end]
         assert a == origins[0] and b == origins[-1] + 1 and origins == sorted(origins)
         for ch_, o in zip(ch.text, origins, strict=True):
-            assert ch_ == raw[o] or (ch_ in " \n" and (raw[o].isspace() or raw[o] in "*#_-"))
+            assert ch_ == raw[o] or (ch_ in " \n\t" and (raw[o].isspace() or raw[o] in "*#_-<"))
+        assert "<p>" not in ch.text and "<ul" not in ch.text and "</td>" not in ch.text
     assert len({ch.chunk_id for ch in chunks}) == len(chunks)
     assert [ch.ordinal for ch in chunks] == list(range(len(chunks)))
     assert all(ch.length <= ChunkingConfig().max_chars for ch in chunks)
+
+
+def test_units_are_typed_with_exact_spans_and_rendered_rows() -> None:
+    from ingest.units import units_of
+
+    text = (
+        "2.1 SERVIZI DOMICILIARI\n\n"
+        "Il servizio è attivo in tutti i Comuni.\n\n"
+        "Comune\tabitanti\tore AS attuali\n"
+        "Calvatone\t1254\t16\n"
+        "Piadena\t3500\t\t\n\n"
+        '<ul style="list-style-type: none"> - rete con i Comuni - formazione comune\n'
+    )
+    c, chunks = _chunks(text)
+    assert len(chunks) == 1
+    units = units_of(chunks[0])
+    assert [u.kind for u in units] == ["heading", "paragraph", "table_row", "table_row", "table_row", "list_item", "list_item"]
+    for u in units:
+        assert u.text == c.text[u.start : u.end]
+        assert u.path == ("2.1 SERVIZI DOMICILIARI",)
+    assert units[0].text == "2.1 SERVIZI DOMICILIARI"
+    assert units[3].rendered == "Comune: Calvatone · abitanti: 1254 · ore AS attuali: 16"
+    assert units[4].rendered == "Comune: Piadena · abitanti: 3500"
+    assert [u.text for u in units[5:]] == ["- rete con i Comuni", "- formazione comune"]
+
+
+def test_table_header_carries_into_the_next_chunk() -> None:
+    from ingest.units import document_units
+
+    rows = "".join(f"Comune {n}\t{1000 + n}\t{n}\n" for n in range(60))
+    c, chunks = _chunks("1.1 TABELLA\n\nComune\tabitanti\tore\n" + rows, target_chars=300, max_chars=400)
+    assert len(chunks) > 2
+    units = document_units(chunks)
+    header_chunk = next(i for i, us in enumerate(units) if any(u.text == "Comune\tabitanti\tore" for u in us))
+    first_row = units[header_chunk + 1][0]  # the next chunk starts inside the table
+    assert first_row.kind == "table_row" and first_row.header == ("Comune", "abitanti", "ore")
+    assert first_row.rendered.startswith("Comune: Comune ") and " · abitanti: " in first_row.rendered
+    assert all(u.text == c.text[u.start : u.end] for us in units for u in us)
+
+
+def test_corpus_units_are_exact_and_headings_are_not_body() -> None:
+    from ingest.units import document_units
+
+    path = CORPUS / "002_6f8e82cecc449fcd.txt"
+    c = normalize(path.read_text(encoding="utf-8"))
+    chunks = chunk_document(c, detect_structure(c.text, c.heading_hints), MANIFEST[path.name], "sha")
+    units = [u for us in document_units(chunks) for u in us]
+    assert all(u.text == c.text[u.start : u.end] and "<" not in u.rendered for u in units)
+    headings = {u.text for u in units if u.kind == "heading"}
+    assert "Obiettivo n. 2" in headings
+    assert not any(u.kind != "heading" and u.text == "Obiettivo n. 2" for u in units)
+    assert sum(u.kind == "table_row" for u in units) > 20

@@ -18,32 +18,9 @@ from pypdf import PdfReader, PdfWriter
 from ingest import errors
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.schemas import LoadedText, Page
+from tests.helpers import FOOTER, PAGES, make_pdf
 
-FOOTER = "Piano di zona di prova per il triennio 2015-2017"
 MB = 1024 * 1024
-
-
-def make_pdf(path: Path, pages: list[list[str]], *, footer: bool = True) -> Path:
-    """One text line per cell (core font, latin-1 only) and a numbered running footer."""
-    pdf = FPDF()
-    pdf.set_auto_page_break(False)
-    for n, lines in enumerate(pages, 1):
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=11)
-        for line in lines:
-            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
-        if footer:
-            pdf.set_y(-20)
-            pdf.cell(0, 8, f"{FOOTER}  {n}")
-    pdf.output(str(path))
-    return path
-
-
-PAGES = [
-    ["Capitolo 1 - La partecipazione", "Il percorso di parteci-", "pazione ha coinvolto i Comuni del distretto."],
-    ["Capitolo 2 - I servizi", "Il servizio di assistenza domiciliare raggiunge gli anziani della città."],
-    ["Capitolo 3 - Le risorse", "Il fondo sociale regionale finanzia i servizi per la famiglia."],
-]
 
 
 def _expect(
@@ -99,7 +76,7 @@ def test_scanned_pdf_without_text_layer(tmp_path: Path) -> None:
     pdf.output(str(tmp_path / "scansione.pdf"))
     _expect(
         errors.NoTextLayer, tmp_path / "scansione.pdf", "senza_testo",
-        "il PDF non contiene testo estraibile (forse è una scansione): serve l'OCR",
+        "il PDF non contiene testo leggibile, nemmeno con l'OCR (pagine vuote o illeggibili)",
     )
 
 
@@ -312,7 +289,7 @@ def test_corrupt_docx(tmp_path: Path, kind: str) -> None:
 
 def test_docx_headings_become_the_section_tree(tmp_path: Path) -> None:
     """Contract with the next stage: loader heading spans drive the section paths."""
-    from ingest.pipeline import build_canonical
+    from ingest.document import build_canonical
     from ingest.structure import detect_structure
 
     loaded = load(_make_docx(tmp_path / "piano.docx"))

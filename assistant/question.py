@@ -1,0 +1,59 @@
+"""What a question asks for: a quantity, a body, a procedure, a list, objectives, or a fact.
+
+The shape decides how the answer is composed (one number sentence, a list,
+objective records) and what grounding it needs (a quantity needs a number).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.analysis import fold, tokenize
+
+_QUANTITY = re.compile(
+    r"\bquant[iaoe]\b|\bimport[oi]\b|\bsogli[ae]\b|\bpercentual[ei]\b|\bquot[ae]\b|\bnumero (?:di|dei|delle|degli)\b"
+    r"|\bcost[oa]\b|\bcostano\b|\bin euro\b|\btariff[ae]\b|\bbudget\b|\bspes[oa]\b|\bstanziat|\b%"
+)
+_MONEY = re.compile(r"\beuro\b|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
+_PERCENT = re.compile(r"\bpercentual|%|\bquota\b")
+_WHO = re.compile(r"^\s*(?:e\s+)?(?:chi|da chi|a chi|con chi|quale (?:ente|organismo|soggetto|ufficio|associazione)|quali (?:enti|organismi|soggetti))\b")
+_PROCEDURE = re.compile(
+    r"\bcome (?:si )?(?:attiva|attivano|funziona|funzionano|accede|accedere|richiede|chiede|ottiene|presenta)\b"
+    r"|\bchi puo (?:chiedere|richiedere|accedere|presentare)\b|\brequisiti\b|\bprocedura\b"
+)
+_LIST = re.compile(r"^\s*(?:quali|elenca|elencami|che (?:azioni|obiettivi|servizi|interventi|priorita))\b|\bquali sono\b|\bquali\b.*\b(?:azioni|servizi|interventi|misure|priorita|progetti|criteri|strumenti)\b")
+_OBJECTIVES = re.compile(r"\bobiettiv[oi]\b|\bindicator[ei]\b|\bazioni\b|\btarget\b|\btraguard[oi]\b|\bpriorita\b")
+_AFTER_QUANTITY = re.compile(r"\bquant[iaoe]\s+((?:[^\W\d_]+\s*){1,3})")
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    kind: str
+    """``quantity``, ``who``, ``procedure``, ``objectives``, ``list`` or ``fact``."""
+    money: bool = False
+    percent: bool = False
+    item: tuple[str, ...] = ()
+    """Index terms of the counted item ("Quanti *comuni* ...")."""
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind in ("list", "objectives")
+
+
+def shape(question: str) -> QuestionShape:
+    """Classify ``question`` (folded, accent-free matching)."""
+    q = fold(question)
+    if _QUANTITY.search(q):
+        m = _AFTER_QUANTITY.search(q)
+        item = tuple(tokenize(m.group(1)))[:2] if m else ()
+        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), item)
+    if _OBJECTIVES.search(q) and _LIST.search(q):
+        return QuestionShape("objectives")
+    if _PROCEDURE.search(q):
+        return QuestionShape("procedure")
+    if _WHO.search(q):
+        return QuestionShape("who")
+    if _LIST.search(q):
+        return QuestionShape("list")
+    return QuestionShape("fact")

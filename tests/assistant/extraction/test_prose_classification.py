@@ -1,0 +1,156 @@
+"""Prose candidates are classified (objective, guideline, previous, analysis, heading) with a score
+and the cue that fired; indicators and targets stated in prose keep their exact spans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from assistant.extraction.schema import Objective
+from assistant.extraction.selection import THRESHOLD, is_shown, select
+
+Extract = Callable[[str], tuple[str, list[Objective]]]
+
+PLAN = """1. LE PREMESSE
+
+1.1 LE LINEE REGIONALI DI INDIRIZZO
+
+La delibera regionale chiede agli ambiti di perseguire alcune linee di indirizzo:
+
+- Omogeneità di accesso ai servizi a livello di Ambito distrettuale;
+- Attivazione di progetti e percorsi di innovazione sociale.
+
+1.2 ANALISI DEMOGRAFICA
+
+La popolazione residente è di 158.000 abitanti.
+
+- 23,4% di anziani over 65 nel 2017;
+- 11,2% di residenti stranieri nel 2017.
+
+2. GLI ESITI DELLA PROGRAMMAZIONE 2015-2017
+
+Gli elementi che hanno caratterizzato il percorso sono stati:
+
+- il coinvolgimento delle associazioni del territorio;
+- la sperimentazione dei patti per l'inclusione.
+
+3. LA PROGRAMMAZIONE 2019-2020
+
+3.1 LA CASA
+
+Proposte di sviluppo ed obiettivi per il 2019-2020
+
+Per rafforzare il sistema la programmazione sociale deve porsi come obiettivi:
+
+- Favorire l'accesso alla casa delle famiglie in difficoltà;
+- Prevenire gli sfratti per morosità incolpevole.
+
+3.2 LA NON AUTOSUFFICIENZA
+
+Il servizio di assistenza domiciliare è cresciuto negli ultimi anni e raggiunge molte famiglie del territorio.
+
+Con il presente piano si propone di attivare uno sportello unico per le famiglie degli anziani non autosufficienti.
+
+Indicatori: N. di famiglie prese in carico; % di domande evase entro 30 giorni. Lo sportello sarà aperto entro il 2020.
+"""
+
+
+@pytest.fixture
+def records(extract: Extract) -> tuple[str, list[Objective]]:
+    return extract(PLAN)
+
+
+def _by_start(records: list[Objective], text: str, start: str) -> Objective:
+    return next(r for r in records if text[r.char_start : r.char_end].lstrip("- ").startswith(start))
+
+
+def test_linee_di_indirizzo_items_are_regional_guidelines(records: tuple[str, list[Objective]]) -> None:
+    text, found = records
+    r = _by_start(found, text, "Omogeneità di accesso")
+    assert (r.category, r.scope, r.extractor) == ("guideline", "regional", "prose")
+    assert r.score >= THRESHOLD and "introduzione" in r.reason
+    assert r.title == "Omogeneità di accesso ai servizi a livello di Ambito distrettuale"
+
+
+def test_analysis_heading_and_statistics_are_not_objectives(records: tuple[str, list[Objective]]) -> None:
+    text, found = records
+    r = _by_start(found, text, "23,4% di anziani")
+    assert r.category == "analysis" and r.score < THRESHOLD
+    assert "dati statistici" in r.reason and not is_shown(r)
+    assert not any(r.title.startswith("1.2 ANALISI") for r in select(found))
+
+
+def test_previous_plan_results_are_kept_apart(records: tuple[str, list[Objective]]) -> None:
+    text, found = records
+    r = _by_start(found, text, "il coinvolgimento delle associazioni")
+    assert r.scope == "previous" and r.category in ("previous", "analysis")
+    assert "esiti" in r.reason and not is_shown(r)
+
+
+def test_list_under_objectives_lead_in_is_objective(records: tuple[str, list[Objective]]) -> None:
+    text, found = records
+    r = _by_start(found, text, "Favorire l'accesso")
+    assert (r.category, r.scope) == ("objective", "plan")
+    assert r.score >= THRESHOLD
+    assert "deve porsi come obiettivi" in r.reason and "Favorire" in r.reason
+    assert r.area == "3.1 LA CASA"
+
+
+def test_si_propone_di_is_an_objective_with_its_reason(records: tuple[str, list[Objective]]) -> None:
+    text, found = records
+    r = _by_start(found, text, "Con il presente piano si propone di")
+    assert (r.category, r.scope) == ("objective", "plan") and is_shown(r)
+    assert "si propone di" in r.reason
+    assert r.title == "attivare uno sportello unico per le famiglie degli anziani non autosufficienti"
+    assert text[r.spans["title"][0][0] : r.spans["title"][0][1]] == r.title
+    # the paragraph describing the present is only a low-scored candidate, if anything
+    assert not any(r.statement and r.statement.startswith("Il servizio di assistenza") for r in select(found))
+
+
+def test_prose_indicators_and_targets_have_exact_spans(extract: Extract) -> None:
+    text, found = extract(PLAN.replace("Con il presente piano si propone di attivare uno sportello unico per le famiglie"
+                                       " degli anziani non autosufficienti.\n\nIndicatori",
+                                       "Con il presente piano si propone di attivare uno sportello unico. Indicatori"))
+    r = _by_start(found, text, "Con il presente piano")
+    assert r.indicators == ["N. di famiglie prese in carico", "% di domande evase"]
+    assert r.targets == ["entro 30 giorni", "entro il 2020"]
+    for name in ("indicators", "targets"):
+        values = getattr(r, name)
+        assert [text[a:b] for a, b in r.spans[name]] == values  # canonical[start:end] == value
+
+
+def test_numbered_analysis_enumeration_is_not_an_objective(extract: Extract) -> None:
+    text, found = extract(
+        "4. LA DISABILITÀ\n\n4.1 QUALITÀ DELLA VITA\n\n"
+        "Il sistema dovrebbe interrogarsi se migliori o peggiori la qualità della vita:\n\n"
+        "1. Delle persone con disabilità;\n2. Delle famiglie;\n3. Della comunità.\n"
+    )
+    items = [r for r in found if r.title.startswith("Dell")]
+    assert len(items) == 3 and not select(items)
+    assert all("complemento" in r.reason for r in items)
+
+
+def test_selection_keeps_every_candidate_on_request(records: tuple[str, list[Objective]]) -> None:
+    _, found = records
+    shown = select(found)
+    assert shown and len(shown) < len(found)
+    assert select(found, include_candidates=True) == found
+    assert all(r.category in ("objective", "guideline") and r.score >= THRESHOLD and r.scope != "previous" for r in shown)
+    dumped = [r.model_dump(mode="json") for r in found]
+    assert [d["objective_id"] for d in select(dumped)] == [r.objective_id for r in shown]  # dicts too
+
+
+def test_selection_threshold_and_defaults() -> None:
+    base = {"objective_id": "x", "doc_id": "d", "source": "s", "title": "t", "char_start": 0, "char_end": 1}
+    legacy = Objective.model_validate(base)  # records stored before classification still validate
+    assert (legacy.category, legacy.score, legacy.reason, legacy.scope) == ("objective", 1.0, "", "plan")
+    low = legacy.model_copy(update={"score": 0.3})
+    previous = legacy.model_copy(update={"scope": "previous"})
+    heading = legacy.model_copy(update={"category": "heading"})
+    assert select([legacy, low, previous, heading]) == [legacy]
+    assert select([low], threshold=0.2) == [low]
+    with pytest.raises(ValueError):
+        Objective.model_validate({**base, "score": 1.5})
+    with pytest.raises(ValueError):
+        Objective.model_validate({**base, "category": "wish"})

@@ -1,0 +1,104 @@
+"""Plan recognition from the registry: names and aliases come from metadata, never from code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.plans import PlanRegistry, content_query, find_mentions
+from ingest.errors import ConfigError
+from ingest.manifest import detect_meta, load_manifest
+from ingest.schemas import DocumentMeta
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _meta(doc_id: str, ambito: str | None, period: str | None, kind: str = "piano", aliases: tuple[str, ...] = (), date: str | None = None) -> DocumentMeta:
+    return DocumentMeta(doc_id, f"{doc_id}.txt", f"Titolo {doc_id}", ambito, period, kind, date=date, aliases=aliases)
+
+
+METAS = [
+    _meta("crema-pdz", "Crema", "2015-2017", aliases=("cremasco",)),
+    _meta("crema-slide", "Crema", "2015-2017", kind="presentazione", date="2016-03-01", aliases=("cremasco",)),
+    _meta("cremona-pdz", "Cremona", "2019-2020", aliases=("cremonese",)),
+    _meta("valdoria-pdz", "Valdoria", "2018-2020", aliases=("valdoriese", "Borgo Alto")),
+]
+
+
+def test_no_ambito_is_named_in_code() -> None:
+    source = (REPO / "assistant" / "plans.py").read_text(encoding="utf-8").lower()
+    for name in ("cremona", "crema", "casalasco", "casalmaggiore", "lombardia"):
+        assert name not in source
+
+
+def test_names_and_aliases_come_from_the_registry() -> None:
+    plans = PlanRegistry(METAS)
+    assert plans.mentions("Che servizi ha il distretto cremasco?").ambiti == {"crema"}
+    assert plans.mentions("nel cremonese").ambiti == {"cremona"}  # not Crema
+    assert plans.mentions("Quanti anziani a Borgo Alto?").ambiti == {"valdoria"}
+    assert plans.mentions("Quanti anziani nell'ambito di Valdoria?").ambiti == {"valdoria"}
+    # an ambito the registry does not hold is not recognised
+    assert PlanRegistry(METAS[:3]).mentions("nell'ambito di Valdoria").ambiti == set()
+    assert find_mentions("nel distretto cremasco").ambiti == set()  # no registry, no names
+
+
+def test_targets_of_a_fictional_ambito() -> None:
+    plans = PlanRegistry(METAS)
+    assert plans.targets("Quali servizi offre il Piano di Zona di Valdoria?") == {"valdoria-pdz": 1.0}
+    assert [d.doc_id for d in plans.named_plans("centro diurno valdoriese")] == ["valdoria-pdz"]
+    assert plans.targets("Come si attiva il voucher?") == {}
+
+
+def test_one_ambito_with_two_documents_is_not_a_comparison() -> None:
+    plans = PlanRegistry(METAS)
+    q = "Quali sono gli obiettivi del piano di Crema sulla casa?"
+    assert set(plans.targets(q)) == {"crema-pdz", "crema-slide"}
+    assert not plans.is_comparison(q)
+    assert plans.is_comparison("Cosa prevedono Crema e Valdoria per gli anziani?")
+    assert plans.is_comparison("Confronta i piani 2015-2017 e 2018-2020 sulla domiciliarità")
+    assert plans.is_comparison("In quali ambiti è attivo il microcredito?")
+    assert not plans.is_comparison("In quali ambiti del piano di Valdoria è attivo il microcredito?")
+
+
+def test_content_query_drops_registry_names_not_content() -> None:
+    q = content_query("Qual è il traguardo dell'Obiettivo 9 del distretto cremasco 2015-2017 per Borgo Alto?", METAS)
+    assert "9" in q and "traguard" in q
+    assert not {"cremasc", "borg", "alto", "2015", "2017", "distrett"} & set(q)
+
+
+def test_manifest_aliases_are_shared_by_the_ambito(tmp_path: Path) -> None:
+    (tmp_path / "manifest.yaml").write_text(
+        "documents:\n"
+        "  - {doc_id: a, source: a.txt, ambito: Valdoria, aliases: [valdoriese], kind: piano}\n"
+        "  - {doc_id: b, source: b.txt, ambito: Valdoria, aliases: \"Borgo Alto\", kind: presentazione}\n"
+        "  - {doc_id: c, source: c.txt, ambito: Altrove, kind: piano}\n",
+        encoding="utf-8",
+    )
+    entries = load_manifest(tmp_path / "manifest.yaml")
+    assert entries["a.txt"].aliases == entries["b.txt"].aliases == ("valdoriese", "Borgo Alto")
+    assert entries["c.txt"].aliases == ()
+    (tmp_path / "manifest.yaml").write_text(
+        "documents:\n  - {doc_id: a, source: a.txt, ambito: X, aliases: {x: 1}, kind: piano}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="aliases"):
+        load_manifest(tmp_path / "manifest.yaml")
+
+
+def test_corpus_manifest_gives_aliases() -> None:
+    entries = {m.doc_id: m for m in load_manifest(REPO / "corpus" / "manifest.yaml").values()}
+    assert "Casalmaggiore" in entries["casalasco-pdz-2015-2017"].aliases
+    assert entries["cremona-pdz-2019-2020"].aliases == entries["cremona-workshop-2015-03-12"].aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "ambito"),
+    [
+        ("PIANO DI ZONA 2018-2020\nAmbito distrettuale di Valdoria\n\nPremessa", "Valdoria"),
+        ("Il Piano di Zona del Distretto di Valle Camonica per il triennio", "Valle Camonica"),
+        ("Il presente documento riguarda il territorio lodigiano e il distretto valdoriese.", "Valdoriese"),
+        ("Un testo senza ambito.", None),
+    ],
+)
+def test_detect_meta_finds_the_ambito(text: str, ambito: str | None) -> None:
+    assert detect_meta("nuovo.txt", text).ambito == ambito
