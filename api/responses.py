@@ -149,7 +149,7 @@ class DocumentOut(BaseModel):
         """A pseudo-entry for an upload not yet indexed."""
         return cls(
             doc_id=doc_id, source=filename, title=filename, ambito=None, period=None, kind="", date=None,
-            detected=False, chunks=0, version="", pages=None, state="in_coda", state_label="in coda", embedded=0,
+            detected=False, chunks=0, version="", pages=None, state="in_coda", state_label="in coda", embedded=0, error=None,
         )
 
 

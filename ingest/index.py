@@ -40,18 +40,30 @@ call reconnects once the store is back.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from ingest.embeddings import Embedder
 from ingest.errors import ConfigError, PdzError, StoreUnavailable
+from ingest.records import (
+    EMBED_FAILED_MESSAGE,
+    EMBEDDING,
+    FAILED,
+    READY,
+    TEXT_INDEXED,
+    IndexedDocument,
+    chunk_from_record,
+    chunk_metadata,
+    embedding_text,
+    get_all,
+    meta_to_record,
+    record_to_doc,
+)
 from ingest.schemas import Chunk, DocumentMeta, Page, RawHeading
 
 log = logging.getLogger(__name__)
@@ -97,151 +109,6 @@ def _store_call(method: _F) -> _F:
 
 
 # Per-document states (``in_coda`` is a queued upload, known only to the API's job runner).
-QUEUED = "in_coda"
-TEXT_INDEXED = "testo_indicizzato"
-EMBEDDING = "semantico"
-READY = "pronto"
-FAILED = "errore"
-EMBED_FAILED_MESSAGE = "Il calcolo degli embedding non è riuscito: il documento è cercabile solo per parole."
-
-
-def state_label(state: str, embedded: int, chunks: int) -> str:
-    """The state as shown to people: ``semantico 40 %`` while embedding, else the state's name."""
-    if state == EMBEDDING:
-        return f"semantico {int(100 * embedded / chunks) if chunks else 0} %"
-    return state.replace("_", " ")
-
-
-@dataclass(frozen=True)
-class IndexedDocument:
-    """A registry entry."""
-
-    meta: DocumentMeta
-    version: str
-    chunks: int
-    ingested_at: float
-    pages: tuple[Page, ...] = ()
-    headings: tuple[RawHeading, ...] = ()
-    sha256: str = ""  # of the file's bytes; empty in records written before it was kept
-    state: str = READY  # records written before two-phase indexing are complete
-    embedded: int = -1  # chunks with their real vector; -1: all of them
-    error: str = ""  # Italian message of a failed phase 2
-
-    @property
-    def embedded_chunks(self) -> int:
-        return self.chunks if self.embedded < 0 else self.embedded
-
-    @property
-    def progress(self) -> float:
-        """Share of the chunks embedded (1.0 when ``pronto``)."""
-        if self.state == READY or not self.chunks:
-            return 1.0
-        return self.embedded_chunks / self.chunks
-
-    @property
-    def state_label(self) -> str:
-        return state_label(self.state, self.embedded_chunks, self.chunks)
-
-    @property
-    def searchable_densely(self) -> bool:
-        return self.state == READY
-
-
-def _meta_to_record(doc: IndexedDocument) -> dict[str, Any]:
-    m = doc.meta
-    return {
-        "doc_id": m.doc_id,
-        "source": m.source,
-        "title": m.title,
-        "ambito": m.ambito or "",
-        "period": m.period or "",
-        "kind": m.kind,
-        "date": m.date or "",
-        "detected": m.detected,
-        "aliases": json.dumps(list(m.aliases)),
-        "version": doc.version,
-        "chunks": doc.chunks,
-        "ingested_at": doc.ingested_at,
-        "pages": json.dumps([[p.number, p.start, p.end, p.ocr, p.confidence] for p in doc.pages]),
-        "headings": json.dumps([[h.start, h.end, h.level] for h in doc.headings]),
-        "sha256": doc.sha256,
-        "state": doc.state,
-        "embedded": doc.embedded_chunks,
-        "error": doc.error,
-    }
-
-
-def _record_to_doc(md: dict[str, Any]) -> IndexedDocument:
-    meta = DocumentMeta(
-        doc_id=str(md["doc_id"]),
-        source=str(md["source"]),
-        title=str(md["title"]),
-        ambito=str(md["ambito"]) or None,
-        period=str(md["period"]) or None,
-        kind=str(md["kind"]),
-        date=str(md.get("date") or "") or None,
-        detected=bool(md.get("detected", False)),
-        aliases=tuple(json.loads(str(md.get("aliases") or "[]"))),
-    )
-    return IndexedDocument(
-        meta=meta,
-        version=str(md["version"]),
-        chunks=int(md["chunks"]),
-        ingested_at=float(md["ingested_at"]),
-        # Rows are [number, start, end, ocr, confidence]; registries written before OCR hold the first three.
-        pages=tuple(Page(*p) for p in json.loads(str(md.get("pages") or "[]"))),
-        headings=tuple(RawHeading(*h) for h in json.loads(str(md.get("headings") or "[]"))),
-        sha256=str(md.get("sha256") or ""),
-        state=str(md.get("state") or READY),
-        embedded=int(md.get("embedded", -1)),
-        error=str(md.get("error") or ""),
-    )
-
-
-def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "ambito": chunk.ambito or "",
-        "period": chunk.period or "",
-        "kind": chunk.kind,
-        "section": chunk.section,
-        "page": chunk.page if chunk.page is not None else -1,
-        "char_start": chunk.char_start,
-        "char_end": chunk.char_end,
-        "ordinal": chunk.ordinal,
-        "version": chunk.version,
-        "ocr": chunk.ocr,
-        "embedded": False,  # set by phase 2 with the real vector
-    }
-
-
-def chunk_from_record(chunk_id: str, text: str, md: dict[str, Any]) -> Chunk:
-    page = int(md.get("page", -1))
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=str(md["doc_id"]),
-        source=str(md["source"]),
-        title=str(md["title"]),
-        ambito=str(md["ambito"]) or None,
-        period=str(md["period"]) or None,
-        kind=str(md["kind"]),
-        section=str(md["section"]),
-        page=page if page >= 0 else None,
-        char_start=int(md["char_start"]),
-        char_end=int(md["char_end"]),
-        text=text,
-        ordinal=int(md["ordinal"]),
-        version=str(md["version"]),
-        ocr=bool(md.get("ocr", False)),
-    )
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """What gets embedded: the passage with its document and section as context."""
-    head = " · ".join(x for x in (chunk.title, chunk.section) if x)
-    return f"{head}\n{chunk.text}" if head else chunk.text
 
 
 class ChromaStore:
@@ -352,8 +219,8 @@ class ChromaStore:
     @_store_call
     def documents(self) -> list[IndexedDocument]:
         self._connect()
-        got = self._registry.get(include=["metadatas"])
-        docs = [_record_to_doc(md) for md in got["metadatas"] or []]
+        got = get_all(self._registry, include=["metadatas"])
+        docs = [record_to_doc(md) for md in got["metadatas"] or []]
         return sorted(docs, key=lambda d: d.meta.doc_id)
 
     @_store_call
@@ -361,7 +228,7 @@ class ChromaStore:
         self._connect()
         got = self._registry.get(ids=[doc_id], include=["metadatas"])
         mds = got["metadatas"] or []
-        return _record_to_doc(mds[0]) if mds else None
+        return record_to_doc(mds[0]) if mds else None
 
     @_store_call
     def raw_text(self, doc_id: str) -> str | None:
@@ -384,8 +251,8 @@ class ChromaStore:
         where: dict[str, Any] = {"sha256": sha256}
         if legacy_version:
             where = {"$or": [where, {"version": legacy_version}]}
-        got = self._registry.get(where=where, include=["metadatas"])
-        return sorted((_record_to_doc(md) for md in got["metadatas"] or []), key=lambda d: d.meta.doc_id)
+        got = get_all(self._registry, where=where, include=["metadatas"])
+        return sorted((record_to_doc(md) for md in got["metadatas"] or []), key=lambda d: d.meta.doc_id)
 
     @_store_call
     def stored_chunks(self) -> int:
@@ -450,7 +317,7 @@ class ChromaStore:
                 ids=[c.chunk_id for c in batch],
                 embeddings=[placeholder] * len(batch),
                 documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(c) for c in batch],
+                metadatas=[chunk_metadata(c) for c in batch],
             )
         state = TEXT_INDEXED if total else READY
         record = IndexedDocument(meta, version, total, time.time(), pages, headings, sha256, state=state, embedded=0)
@@ -459,7 +326,7 @@ class ChromaStore:
                 ids=[meta.doc_id],
                 embeddings=[_REGISTRY_VECTOR],
                 documents=[raw_text],
-                metadatas=[_meta_to_record(record)],
+                metadatas=[meta_to_record(record)],
             )
         self.collect_garbage(meta.doc_id)
         return record
@@ -552,7 +419,7 @@ class ChromaStore:
         self._connect()
         live = self.live_versions()
         where = {"doc_id": doc_id} if doc_id else None
-        got = self._chunks.get(where=where, include=["metadatas"])
+        got = get_all(self._chunks, where=where, include=["metadatas"])
         stale = [
             cid
             for cid, md in zip(got["ids"], got["metadatas"] or [], strict=True)
@@ -572,7 +439,7 @@ class ChromaStore:
             live = {doc_id: live[doc_id]} if doc_id in live else {}
         if not live:
             return []
-        got = self._chunks.get(where=self._live_filter(live), include=["documents", "metadatas"])
+        got = get_all(self._chunks, where=self._live_filter(live), include=["documents", "metadatas"])
         out = [
             chunk_from_record(cid, text, md)
             for cid, text, md in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
@@ -615,7 +482,7 @@ class ChromaStore:
         if cached is not None and cached[0] == key and cached[4] and self._pending_count(live) != cached[4]:
             cached = None
         if cached is None or cached[0] != key:
-            got = self._chunks.get(where=self._live_filter(live), include=["documents", "metadatas", "embeddings"])
+            got = get_all(self._chunks, where=self._live_filter(live), include=["documents", "metadatas", "embeddings"])
             vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
             # chunks still carrying the placeholder vector are left out of dense search
             keep = [i for i, md in enumerate(got["metadatas"]) if md.get("embedded", True) is not False]
@@ -623,7 +490,7 @@ class ChromaStore:
             records = [chunk_from_record(got["ids"][i], got["documents"][i], got["metadatas"][i]) for i in keep]
             matrix = vectors[keep] if keep else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            matrix = matrix / np.where(norms > 0, norms, 1.0)
+            matrix = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
             cached = (key, ids, records, matrix, len(got["ids"]) - len(keep))
             self._dense_cache = cached
         _, ids, records, matrix, _ = cached
@@ -631,7 +498,7 @@ class ChromaStore:
             return []
         rows = np.arange(len(ids))
         if where:
-            allowed = set(self._chunks.get(where={"$and": [self._live_filter(live), where]}, include=[])["ids"])
+            allowed = set(get_all(self._chunks, where={"$and": [self._live_filter(live), where]}, include=[])["ids"])
             rows = np.array([i for i, cid in enumerate(ids) if cid in allowed], dtype=np.int64)
             if rows.size == 0:
                 return []
@@ -639,13 +506,16 @@ class ChromaStore:
         q = q / (float(np.linalg.norm(q)) or 1.0)
         sims = matrix[rows] @ q
         # round away float noise so that ties break on the id, identically in every process
-        order = sorted(range(rows.size), key=lambda j: (-round(float(sims[j]), 6), ids[rows[j]]))[:k]
+        # the k best (plus a margin for ties) by partial selection, then an exact, deterministic order
+        head = min(rows.size, k + 32)
+        best = np.argpartition(-sims, head - 1)[:head] if head < rows.size else np.arange(rows.size)
+        order = sorted(best.tolist(), key=lambda j: (-round(float(sims[j]), 6), ids[rows[j]]))[:k]
         return [(records[rows[j]], float(sims[j])) for j in order]
 
 
     def _pending_count(self, live: dict[str, str]) -> int:
         where = {"$and": [self._live_filter(live), {"embedded": False}]}
-        return len(self._chunks.get(where=where, include=[])["ids"])
+        return len(get_all(self._chunks, where=where, include=[])["ids"])
 
 
 # The dense query gets the same connection handling as every other store call.

@@ -35,8 +35,23 @@ _NOT_PLACES = {
 _PERIOD = re.compile(r"\b(20\d\d)\s*[-–/]\s*(20\d\d|\d\d)\b")
 
 
+_PARSED: dict[tuple[str, int, int], dict[str, DocumentMeta]] = {}
+
+
 def load_manifest(path: Path) -> dict[str, DocumentMeta]:
-    """Entries of a manifest file keyed by source file name."""
+    """Entries of a manifest file keyed by source file name (parsed once per file content: size and mtime)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"Manifest non leggibile: {path}: {exc}") from exc
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED.clear()  # one manifest is in use at a time; keep memory flat
+        _PARSED[key] = _parse_manifest(path)
+    return dict(_PARSED[key])
+
+
+def _parse_manifest(path: Path) -> dict[str, DocumentMeta]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -17,7 +17,10 @@ to :meth:`ChromaStore.embed_document`, run later (the API's background worker).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -29,10 +32,12 @@ from ingest.errors import DuplicateDocument, EmptyDocument, InputError, PdzError
 from ingest.index import READY, ChromaStore
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.manifest import MANIFEST_NAME, detect_meta, manifest_for, slugify
-from ingest.schemas import Chunk, LoadedText
+from ingest.schemas import Chunk, DocumentMeta, LoadedText
+
+log = logging.getLogger(__name__)
 
 # Bump when normalisation/structure/chunking change the chunks of an unchanged file.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,11 @@ class IngestionPipeline:
         self._max_bytes = max_bytes
         self._on_indexed = on_indexed
 
-    def _version(self, doc_id: str, sha256: str) -> str:
-        signature = f"{doc_id}\x00{sha256}:{PIPELINE_VERSION}:{self._chunking}:{self._store.embedder.name}"
+    def _version(self, meta: DocumentMeta, sha256: str) -> str:
+        # the catalogue entry counts too: a changed title or alias (manifest edit) re-indexes the document,
+        # which costs no embedding when the text is unchanged (embedding cache)
+        catalogue = json.dumps(dataclasses.asdict(meta), sort_keys=True, ensure_ascii=False)
+        signature = f"{meta.doc_id}\x00{sha256}:{PIPELINE_VERSION}:{self._chunking}:{self._store.embedder.name}:{catalogue}"
         return hashlib.sha256(signature.encode()).hexdigest()[:32]
 
     def _legacy_version(self, sha256: str) -> str:
@@ -150,7 +158,7 @@ class IngestionPipeline:
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         meta = manifest_for(path).get(path.name) or detect_meta(path.name, loaded.text)
         document = ParsedDocument.from_raw(
-            loaded.text, meta, self._version(meta.doc_id, sha), pages=loaded.pages, headings=loaded.headings
+            loaded.text, meta, self._version(meta, sha), pages=loaded.pages, headings=loaded.headings
         )
         chunks = chunk_document(document.canonical, document.sections, meta, document.version, loaded.pages, self._chunking)
         chunks = [replace(c, ocr=True) if document.page_is_ocr(c.page) else c for c in chunks]
@@ -184,7 +192,11 @@ class IngestionPipeline:
             pages=doc.pages, headings=doc.headings, sha256=prepared.sha256, progress=progress, embed=False,
         )
         if self._on_indexed:  # derived data needs only the text: it is ready with phase 1
-            self._on_indexed(doc)
+            try:
+                self._on_indexed(doc)
+            except Exception:  # noqa: BLE001 - derived data must not undo an indexed document
+                # the text is live; derived records are brought in line by the next start-up sync
+                log.exception("derived data of %s failed; the document stays indexed", doc.doc_id)
         if embed:
             self._store.embed_document(doc.doc_id, progress=progress)
         return FileOutcome(path, "indicizzato", doc.doc_id, len(prepared.chunks))

@@ -34,10 +34,15 @@ def extract_objectives(doc: ParsedDocument) -> list[Objective]:
     if doc.meta.kind not in PLAN_KINDS:
         return []  # slides, minutes and rules do not set a plan's objectives
     records = extract_sectioned(doc) + extract_tables(doc)
-    if len(records) >= STRUCTURED_MINIMUM:
-        return sorted(records, key=lambda r: (r.char_start, r.char_end))
-    taken = [(r.char_start, r.char_end) for r in records]
-    for r in extract_prose(doc):
-        if not any(a <= r.char_start < b for a, b in taken):
-            records.append(r)
-    return sorted(records, key=lambda r: (r.char_start, r.char_end))
+    if len(records) < STRUCTURED_MINIMUM:
+        taken = [(r.char_start, r.char_end) for r in records]
+        records += [r for r in extract_prose(doc) if not any(a <= r.char_start < b for a, b in taken)]
+    return _unique(sorted(records, key=lambda r: (r.char_start, r.char_end)))
+
+
+def _unique(records: list[Objective]) -> list[Objective]:
+    """One record per id: two shapes reading the same span (e.g. a numbered objective inside a table) agree."""
+    unique: dict[str, Objective] = {}
+    for r in records:
+        unique.setdefault(r.objective_id, r)
+    return list(unique.values())

@@ -98,6 +98,17 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 180) -> dict[st
     raise AssertionError(f"job {job_id} did not finish")
 
 
+def wait_ready_document(client: httpx.Client, doc_id: str, timeout: float = 180) -> dict[str, Any]:
+    """Wait until a document's embeddings are all computed (state ``pronto``) and return its entry."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entry = next((d for d in client.get("/v1/documents", headers=AUTH).json() if d["doc_id"] == doc_id), None)
+        if entry is not None and entry["state"] in ("pronto", "errore"):
+            return entry
+        time.sleep(0.1)
+    raise AssertionError(f"document {doc_id} not ready")
+
+
 def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """Assert an RFC 9457 problem document with this status and code, and return it."""
     assert response.status_code == status, response.text

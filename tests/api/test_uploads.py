@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.api.conftest import API_KEY, AUTH, LiveServer, problem, uploads_left, wait_job
+from tests.api.conftest import API_KEY, AUTH, LiveServer, problem, uploads_left, wait_job, wait_ready_document
 
 GAMMA = "Relazione del distretto cremasco 2015-2017\n\nLa ludoteca comunale apre il sabato mattina per i bambini.\n"
 
@@ -41,6 +41,7 @@ def test_upload_job_search_delete(client: httpx.Client, live: LiveServer) -> Non
     assert done["started_at"] <= done["finished_at"]
     assert uploads_left(live) == []  # the index keeps the text; the stored upload is gone
     assert not (live.data_dir.parent / "etc").exists()
+    assert wait_ready_document(client, "relazione-gamma")["state"] == "pronto"  # semantic too, not only lexical
     hits = client.post("/v1/search", json={"query": "ludoteca comunale sabato", "k": 1}).json()["results"]
     assert hits[0]["doc_id"] == "relazione-gamma" and hits[0]["source"] == "relazione_gamma.txt"
     assert client.get("/v1/documents/relazione-gamma").json()["text"].startswith("Relazione del distretto")

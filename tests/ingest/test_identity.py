@@ -12,7 +12,7 @@ import pytest
 from assistant.retrieval import SearchFilters
 from assistant.service import Assistant
 from ingest.errors import DuplicateDocument, NotFound
-from ingest.index import _meta_to_record, _record_to_doc
+from ingest.records import meta_to_record, record_to_doc
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mini"
 
@@ -79,9 +79,9 @@ def test_same_content_same_id_is_unchanged_and_records_its_sha256(app: Assistant
 
 def test_registry_records_written_before_sha256_still_load(app: Assistant, mini: Path) -> None:
     app.ingest([mini])
-    record = _meta_to_record(app.indexed("alfa"))
+    record = meta_to_record(app.indexed("alfa"))
     del record["sha256"]
-    old = _record_to_doc(record)
+    old = record_to_doc(record)
     assert (old.meta.doc_id, old.sha256, old.chunks) == ("alfa", "", app.indexed("alfa").chunks)
 
 

@@ -17,10 +17,10 @@ from pypdf import PdfReader
 from rapidfuzz.distance import Levenshtein
 
 from ingest import errors
-from ingest.index import IndexedDocument, _meta_to_record, _record_to_doc
 from ingest.loaders import load
 from ingest.loaders.pdf import PAGE_SEPARATOR, PdfLoader, load_pdf
 from ingest.ocr import OcrUnavailable, TesseractOcr, parse_tsv
+from ingest.records import IndexedDocument, meta_to_record, record_to_doc
 from ingest.schemas import DocumentMeta, Page
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
@@ -239,11 +239,11 @@ def test_registry_rows_keep_ocr_flags_and_read_old_rows() -> None:
     meta = DocumentMeta("doc", "doc.pdf", "Titolo", None, None, "altro")
     pages = (Page(1, 0, 10), Page(2, 12, 40, ocr=True, confidence=91.5))
     doc = IndexedDocument(meta, "v1", 3, 1.0, pages)
-    record = _meta_to_record(doc)
+    record = meta_to_record(doc)
     assert json.loads(record["pages"]) == [[1, 0, 10, False, None], [2, 12, 40, True, 91.5]]
-    assert _record_to_doc(record) == doc
+    assert record_to_doc(record) == doc
     legacy = {**record, "pages": json.dumps([[1, 0, 10], [2, 12, 40]])}
-    assert _record_to_doc(legacy) == replace(doc, pages=(Page(1, 0, 10), Page(2, 12, 40)))
+    assert record_to_doc(legacy) == replace(doc, pages=(Page(1, 0, 10), Page(2, 12, 40)))
 
 
 # --- end to end: ingest a scan, then ask about it --------------------------------------------------
