@@ -5,6 +5,10 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 PYTHON
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 WORKDIR /app
 
+# Tesseract with its Italian model reads scanned PDF pages (OCR)
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-ita \
+    && rm -rf /var/lib/apt/lists/*
+
 # CPU build of torch, pinned, from the PyTorch CPU index: the default index would pull GBs of
 # CUDA packages. `pip install .` below then finds torch==2.13.0 (2.13.0+cpu) already satisfied.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
@@ -13,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY ingest ingest
 COPY assistant assistant
 COPY api api
+COPY cli cli
 COPY eval eval
 RUN pip install .
 

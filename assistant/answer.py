@@ -21,9 +21,9 @@ from assistant.compose import (
     candidates,
     compose_plans,
     compose_single,
-    objective_answer,
 )
 from assistant.evidence import Snapshot, coverage, idf_table, question_terms, specific_terms
+from assistant.objective_answer import objective_answer
 from assistant.question import QuestionShape, shape
 
 if TYPE_CHECKING:

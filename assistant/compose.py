@@ -31,7 +31,6 @@ from assistant.evidence import (
 from assistant.question import QuestionShape
 
 if TYPE_CHECKING:
-    from assistant.extraction.schema import Objective
     from assistant.retrieval import SearchResult
     from ingest.schemas import Chunk
 
@@ -254,7 +253,7 @@ def _paragraph(text: str, spans: list[Span], config: AnswerConfig) -> tuple[int,
     return a, b
 
 
-def _quote(text: str, limit: int = 320) -> str:
+def quote(text: str, limit: int = 320) -> str:
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
@@ -323,14 +322,14 @@ def compose_single(
     if g.status == "partial":
         lines.append(lacking_sentence(g, shape, scope))
         lines.append(f"Le informazioni più vicine, da {source}:")
-        lines += [f"- {_quote(c.text)} [{number[id(c)]}]" for c in chosen]
+        lines += [f"- {quote(c.text)} [{number[id(c)]}]" for c in chosen]
     elif shape.is_list or len(chosen) > 2:
         lines.append(f"Secondo {source}:")
-        lines += [f"- {_quote(c.text)} [{number[id(c)]}]" for c in chosen]
+        lines += [f"- {quote(c.text)} [{number[id(c)]}]" for c in chosen]
     else:
         first, rest = chosen[0], chosen[1:]
-        lines.append(f"Secondo {source}: {_quote(first.text)} [{number[id(first)]}]")
-        lines += [f"{_quote(c.text)} [{number[id(c)]}]" for c in rest]
+        lines.append(f"Secondo {source}: {quote(first.text)} [{number[id(first)]}]")
+        lines += [f"{quote(c.text)} [{number[id(c)]}]" for c in rest]
     if extra:
         lines.append("Altri passaggi pertinenti: " + " ".join(f"[{number[id(c)]}]" for c in extra))
     return Answer(question, "\n".join(lines), False, citations, status=g.status)
@@ -387,73 +386,6 @@ def compose_plans(
             lines.append(f"{g.label}: nessuna evidenza pertinente nei documenti indicizzati.")
             continue
         lines.append(f"{g.label}:")
-        lines += [f"- {_quote(c.text)} [{number[id(c)]}]" for c in g.chosen]
+        lines += [f"- {quote(c.text)} [{number[id(c)]}]" for c in g.chosen]
     status: Status = "answered" if len(with_evidence) == len(groups) else "partial"
     return Answer(question, "\n".join(lines), False, citations, status=status)
-
-
-# -- objective records --------------------------------------------------------------------
-_FIELD_LABELS = (("actions", "Azioni"), ("indicators", "Indicatori"), ("targets", "Risultati attesi"))
-
-
-def objective_answer(
-    question: str,
-    objectives: Sequence[Objective],
-    results: Sequence[SearchResult],
-    terms: dict[str, float],
-    chunk_at: Callable[[str, int], Chunk | None],
-    config: AnswerConfig,
-    *,
-    top: int = 4,
-    limit: int = 6,
-) -> Answer | None:
-    """Answer from the plan's objective records (title, actions, indicators, targets), each cited.
-
-    The records considered are those inside the best retrieved passages (so
-    chat and the objectives table agree on the same text); the best one's
-    section gives the others. None when no record lies in those passages.
-    """
-    total = sum(terms.values()) or 1.0
-    best_rank: dict[str, int] = {}
-    scored: list[tuple[float, Objective]] = []
-    for o in objectives:
-        rank = next(
-            (i for i, r in enumerate(results[:top])
-             if r.chunk.doc_id == o.doc_id and o.char_start < r.chunk.char_end and r.chunk.char_start < o.char_end),
-            None,
-        )
-        if rank is None:
-            continue
-        words = set(tokenize(" ".join([o.title, o.statement or "", o.area or "", *o.actions, *o.indicators, *o.targets])))
-        share = sum(w for t, w in terms.items() if t in words) / total
-        best_rank[o.objective_id] = rank
-        scored.append((share + 1.0 / (1.0 + rank), o))
-    if not scored:
-        return None
-    scored.sort(key=lambda x: (-x[0], x[1].char_start))
-    lead_obj = scored[0][1]
-    area = lead_obj.area or lead_obj.section
-    same = [o for o in objectives if o.doc_id == lead_obj.doc_id and (o.area or o.section) == area]
-    near = sorted(same, key=lambda o: (abs(o.char_start - lead_obj.char_start), o.char_start))[:limit]
-    picked = sorted(near, key=lambda o: o.char_start)
-    citations: list[Citation] = []
-    lines = []
-    for o in picked:
-        chunk = chunk_at(o.doc_id, o.char_start)
-        if chunk is None:
-            continue
-        start = max(o.char_start, chunk.char_start)
-        end = min(o.char_end, chunk.char_end, start + config.cite_chars)
-        n = len(citations) + 1
-        citations.append(Citation(n=n, chunk=chunk, start=start, end=end, score=1.0, sentences=[]))
-        parts = [_quote(clean_text(o.title), 200)]
-        for name, label in _FIELD_LABELS:
-            values = [clean_text(v) for v in getattr(o, name)][:4]
-            if values:
-                parts.append(f"{label}: " + "; ".join(_quote(v, 160) for v in values))
-        lines.append("- " + ". ".join(parts) + f" [{n}]")
-    if not citations:
-        return None
-    titles = list(dict.fromkeys(c.chunk.title for c in citations))
-    lead = "Secondo " + " e ".join(f"«{t}»" for t in titles) + (f", obiettivi della sezione «{clean_text(area)}»:" if area else ", obiettivi pertinenti:")
-    return Answer(question, "\n".join([lead, *lines]), False, citations, status="answered")

@@ -39,15 +39,16 @@ call reconnects once the store is back.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import urlparse
 
+from ingest.chroma_guard import UNAVAILABLE_MESSAGE, store_call
+from ingest.dense import DenseSearchMixin
 from ingest.embeddings import Embedder
 from ingest.errors import ConfigError, PdzError, StoreUnavailable
 from ingest.records import (
@@ -72,46 +73,10 @@ ProgressCallback = Callable[[int, int], None]
 _REGISTRY_VECTOR = [1.0]
 _BATCH = 64
 _TEXT_BATCH = 256  # phase-1 writes carry no embedding cost: larger batches, fewer round trips
-UNAVAILABLE_MESSAGE = "L'archivio dei documenti non è raggiungibile: riprova tra poco."
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _is_connection_failure(exc: BaseException) -> bool:
-    """True for the errors of a Chroma that does not answer (as opposed to a bad request)."""
-    import httpx
-
-    if isinstance(exc, httpx.TransportError):  # connect, read, write, protocol errors, timeouts
-        return True
-    try:
-        from chromadb.errors import ChromaError
-    except ImportError:  # pragma: no cover - chromadb is a dependency
-        return False
-    # a server that is starting, stopping or behind a failing proxy
-    return isinstance(exc, ChromaError) and exc.code() in {502, 503, 504}
-
-
-def _store_call(method: _F) -> _F:
-    """Turn a connection failure inside ``method`` into StoreUnavailable and force a reconnect."""
-
-    @functools.wraps(method)
-    def guarded(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except StoreUnavailable:
-            raise
-        except Exception as exc:
-            if not _is_connection_failure(exc):
-                raise
-            self._unreachable(exc)
-            raise StoreUnavailable(UNAVAILABLE_MESSAGE) from exc
-
-    return cast(_F, guarded)
-
-
 # Per-document states (``in_coda`` is a queued upload, known only to the API's job runner).
 
 
-class ChromaStore:
+class ChromaStore(DenseSearchMixin):
     """Chunks and document registry in one Chroma, embedded (``path``) or remote (``url``)."""
 
     def __init__(
@@ -206,7 +171,7 @@ class ChromaStore:
         except Exception:  # noqa: BLE001
             return False
 
-    @_store_call
+    @store_call
     def _heartbeat(self) -> None:
         self._connect()
         self._client.heartbeat()
@@ -216,21 +181,21 @@ class ChromaStore:
         return self._embedder
 
     # -- registry ---------------------------------------------------------
-    @_store_call
+    @store_call
     def documents(self) -> list[IndexedDocument]:
         self._connect()
         got = get_all(self._registry, include=["metadatas"])
         docs = [record_to_doc(md) for md in got["metadatas"] or []]
         return sorted(docs, key=lambda d: d.meta.doc_id)
 
-    @_store_call
+    @store_call
     def document(self, doc_id: str) -> IndexedDocument | None:
         self._connect()
         got = self._registry.get(ids=[doc_id], include=["metadatas"])
         mds = got["metadatas"] or []
         return record_to_doc(mds[0]) if mds else None
 
-    @_store_call
+    @store_call
     def raw_text(self, doc_id: str) -> str | None:
         self._connect()
         got = self._registry.get(ids=[doc_id], include=["documents"])
@@ -240,7 +205,7 @@ class ChromaStore:
     def live_versions(self) -> dict[str, str]:
         return {d.meta.doc_id: d.version for d in self.documents()}
 
-    @_store_call
+    @store_call
     def with_content(self, sha256: str, *, legacy_version: str | None = None) -> list[IndexedDocument]:
         """Registry entries of documents whose file had these bytes.
 
@@ -254,7 +219,7 @@ class ChromaStore:
         got = get_all(self._registry, where=where, include=["metadatas"])
         return sorted((record_to_doc(md) for md in got["metadatas"] or []), key=lambda d: d.meta.doc_id)
 
-    @_store_call
+    @store_call
     def stored_chunks(self) -> int:
         """Chunk records in the store, live or not (equal to the registry's total when nothing is left over)."""
         self._connect()
@@ -291,7 +256,7 @@ class ChromaStore:
                 self._dimension = len(self._embedder.embed_query("dimensione"))
         return [1.0] + [0.0] * (self._dimension - 1)
 
-    @_store_call
+    @store_call
     def write_text(
         self,
         meta: DocumentMeta,
@@ -331,7 +296,7 @@ class ChromaStore:
         self.collect_garbage(meta.doc_id)
         return record
 
-    @_store_call
+    @store_call
     def embed_document(
         self,
         doc_id: str,
@@ -403,7 +368,7 @@ class ChromaStore:
         """Registry entries whose phase 2 has not completed (including failed ones)."""
         return [d for d in self.documents() if d.state != READY]
 
-    @_store_call
+    @store_call
     def remove(self, doc_id: str) -> bool:
         """Delete a document and its chunks; False when it was not indexed."""
         self._connect()
@@ -413,7 +378,7 @@ class ChromaStore:
         self._chunks.delete(where={"doc_id": doc_id})
         return existed
 
-    @_store_call
+    @store_call
     def collect_garbage(self, doc_id: str | None = None) -> int:
         """Delete chunks that belong to no live version (leftovers of interrupted writes)."""
         self._connect()
@@ -430,7 +395,7 @@ class ChromaStore:
         return len(stale)
 
     # -- reads ------------------------------------------------------------
-    @_store_call
+    @store_call
     def chunks(self, doc_id: str | None = None) -> list[Chunk]:
         """Live chunks (of one document or all), in document order."""
         self._connect()
@@ -454,69 +419,6 @@ class ChromaStore:
         one ``$in`` clause suffices: (doc_id, version) pairs would cost an ``$or`` per document."""
         return {"version": {"$in": sorted(set(live.values()))}}
 
-    def query(
-        self,
-        vector: list[float],
-        k: int,
-        *,
-        live: dict[str, str],
-        where: dict[str, Any] | None = None,
-    ) -> list[tuple[Chunk, float]]:
-        """Nearest live chunks to ``vector`` with their cosine similarity, exact and deterministic.
-
-        HNSW search is approximate and may return different neighbours from one
-        process to the next, so the live chunks' stored embeddings are read once
-        per set of live versions and scored by brute-force cosine (a few thousand
-        384-dimension vectors cost well under a millisecond). Ties break on the
-        chunk id, so the same query always gives the same ranking.
-        """
-        import numpy as np
-
-        self._connect()
-        if not live or k <= 0:
-            return []
-        key = tuple(sorted(live.items()))
-        cached = getattr(self, "_dense_cache", None)
-        # while some live chunk awaits its vector (phase 2), the snapshot is valid only as long
-        # as the number of such chunks is unchanged
-        if cached is not None and cached[0] == key and cached[4] and self._pending_count(live) != cached[4]:
-            cached = None
-        if cached is None or cached[0] != key:
-            got = get_all(self._chunks, where=self._live_filter(live), include=["documents", "metadatas", "embeddings"])
-            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
-            # chunks still carrying the placeholder vector are left out of dense search
-            keep = [i for i, md in enumerate(got["metadatas"]) if md.get("embedded", True) is not False]
-            ids = [got["ids"][i] for i in keep]
-            records = [chunk_from_record(got["ids"][i], got["documents"][i], got["metadatas"][i]) for i in keep]
-            matrix = vectors[keep] if keep else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            matrix = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-            cached = (key, ids, records, matrix, len(got["ids"]) - len(keep))
-            self._dense_cache = cached
-        _, ids, records, matrix, _ = cached
-        if not ids:
-            return []
-        rows = np.arange(len(ids))
-        if where:
-            allowed = set(get_all(self._chunks, where={"$and": [self._live_filter(live), where]}, include=[])["ids"])
-            rows = np.array([i for i, cid in enumerate(ids) if cid in allowed], dtype=np.int64)
-            if rows.size == 0:
-                return []
-        q = np.asarray(vector, dtype=np.float32)
-        q = q / (float(np.linalg.norm(q)) or 1.0)
-        sims = matrix[rows] @ q
-        # round away float noise so that ties break on the id, identically in every process
-        # the k best (plus a margin for ties) by partial selection, then an exact, deterministic order
-        head = min(rows.size, k + 32)
-        best = np.argpartition(-sims, head - 1)[:head] if head < rows.size else np.arange(rows.size)
-        order = sorted(best.tolist(), key=lambda j: (-round(float(sims[j]), 6), ids[rows[j]]))[:k]
-        return [(records[rows[j]], float(sims[j])) for j in order]
-
-
-    def _pending_count(self, live: dict[str, str]) -> int:
-        where = {"$and": [self._live_filter(live), {"embedded": False}]}
-        return len(get_all(self._chunks, where=where, include=[])["ids"])
-
 
 # The dense query gets the same connection handling as every other store call.
-ChromaStore.query = _store_call(ChromaStore.query)  # type: ignore[method-assign]
+ChromaStore.query = store_call(ChromaStore.query)  # type: ignore[method-assign]

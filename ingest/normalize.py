@@ -166,7 +166,9 @@ def _html_table_lines(raw: str, start: int, end: int, tags: list[re.Match[str]])
             row.skip, row.spaces, row.cells = frozenset(skip), frozenset(spaces), frozenset(cells)
             lines.append(row)
         row = None
-        skip.clear(), spaces.clear(), cells.clear()
+        skip.clear()
+        spaces.clear()
+        cells.clear()
 
     for m in tags:
         name = m.group(1).lower()

@@ -194,7 +194,9 @@ class IngestionPipeline:
         if self._on_indexed:  # derived data needs only the text: it is ready with phase 1
             try:
                 self._on_indexed(doc)
-            except Exception:  # noqa: BLE001 - derived data must not undo an indexed document
+            except PdzError:
+                raise  # a store that does not answer is the user's to know (the text stays live)
+            except Exception:  # noqa: BLE001 - a bug in derived data must not undo an indexed document
                 # the text is live; derived records are brought in line by the next start-up sync
                 log.exception("derived data of %s failed; the document stays indexed", doc.doc_id)
         if embed:

@@ -1,4 +1,4 @@
-"""The scale benchmark's synthetic corpus and stand-in embedder (eval/bench_scale.py)."""
+"""The scale benchmark's synthetic corpus and stand-in embedder (eval/scale_corpus.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.bench_scale import HashingEmbedder, ambito_names, build_corpus, corpus_blocks
+from eval.scale_corpus import HashingEmbedder, ambito_names, build_corpus, corpus_blocks
 from ingest.index import ChromaStore
 from ingest.manifest import load_manifest
 from ingest.pipeline import IngestionPipeline

@@ -1,5 +1,6 @@
 """A document is replaced as a unit even when the ingesting process is killed half-way
-(``kill -9`` of a child process that ingests with a slow, batch-reporting embedder): a killed
+(``kill -9`` of a child process that ingests with a slow, batch-reporting embedder, i.e. during
+phase 2, after the text of the new version went live): never a mix of versions; a killed
 first ingestion, a killed new version and a duplicate upload all leave a consistent index
 (registry chunk counts == store counts, no orphans after start-up), search keeps working and
 re-running ``pdz ingest`` exits cleanly."""
@@ -32,43 +33,32 @@ def _document(version: str, paragraphs_count: int = 300) -> str:
 
 
 @pytest.mark.slow
-def test_killed_ingest_leaves_old_version_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder) -> None:  # noqa: ANN001
-    monkeypatch.setenv("PDZ_CHUNK_TARGET_CHARS", "200")
-    monkeypatch.setenv("PDZ_CHUNK_MAX_CHARS", "300")
+def test_killed_while_embedding_a_new_version_never_mixes_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder  # noqa: ANN001
+) -> None:
+    env = _env(monkeypatch)
     doc = tmp_path / "docs" / "piano.txt"
     doc.parent.mkdir()
     doc.write_text(_document("vecchia"), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    assert not _run_child(doc, env)[0]
 
-    first = subprocess.run([sys.executable, str(CHILD), str(doc)], env=env, capture_output=True, text=True, timeout=600)
-    assert first.returncode == 0 and "DONE" in first.stdout, first.stderr
-
+    # phase 1 (text) switches the registry to the new version; the kill lands in phase 2 (embeddings)
     doc.write_text(_document("nuova"), encoding="utf-8")
-    child = subprocess.Popen([sys.executable, str(CHILD), str(doc)], env=env, stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    batches = 0
-    for line in child.stdout:
-        batches += line.startswith("BATCH")
-        if batches == 2:  # two batches of the new version are already in Chroma
-            child.send_signal(signal.SIGKILL)
-            break
-    child.wait(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    assert _run_child(doc, env, kill_after_batches=2)[0]
 
     app = Assistant(settings=Settings(), embedder=embedder)
     (registry,) = app.documents()
+    assert registry.state != "pronto"
     chunks = app.store.chunks("piano")
     assert len(chunks) == registry.chunks > 100
-    assert all("versione vecchia" in c.text or "versione" not in c.text for c in chunks)
-    results = app.search("versione nuova assistenza domiciliare zona 7", k=20)
-    assert results and all("versione nuova" not in r.chunk.text for r in results)
+    assert all("versione nuova" in c.text or "versione" not in c.text for c in chunks)  # wholly the new version
+    results = app.search("versione vecchia assistenza domiciliare zona 7", k=20)
+    assert results and all("versione vecchia" not in r.chunk.text for r in results)
 
-    # the orphans of the killed run are invisible, then collected; a new run completes the switch
-    assert app.store.collect_garbage() > 0
-    report = app.ingest([doc])
-    assert [o.status for o in report.outcomes] == ["indicizzato"]
-    chunks = app.store.chunks("piano")
-    assert chunks and all("versione vecchia" not in c.text for c in chunks)
+    # the next start-up resumes the embeddings; nothing stale is left
+    app.embed_pending()
+    assert app.indexed("piano").state == "pronto"
+    _assert_consistent(app)
     assert app.store.collect_garbage() == 0
 
 
@@ -120,12 +110,13 @@ def test_killed_first_ingest_of_a_new_document_leaves_nothing(
     (docs / "altro.txt").write_text(_other_document(), encoding="utf-8")  # indexed first, one batch
     (docs / "piano.txt").write_text(_document("prima", 150), encoding="utf-8")
 
-    killed, _ = _run_child(docs, env, kill_after_batches=3)  # altro whole, two batches of piano
+    killed, _ = _run_child(docs, env, kill_after_batches=3)  # altro whole, two batches of piano's embeddings
     assert killed
 
     app = Assistant(settings=Settings(), embedder=embedder)
-    assert [d.meta.doc_id for d in app.documents()] == ["altro"]
-    app.warm_up()  # start-up collects the chunks of the killed first ingestion
+    # piano's text was indexed (phase 1) before the kill: searchable by its words, embeddings pending
+    assert [(d.meta.doc_id, d.state == "pronto") for d in app.documents()] == [("altro", True), ("piano", False)]
+    app.warm_up()  # start-up collects orphans of any interrupted write
     _assert_consistent(app)
     results = app.search("trasporto sociale anziani visite mediche", k=3)
     assert results and results[0].chunk.doc_id == "altro"
@@ -152,12 +143,13 @@ def test_killed_new_version_then_reingest_is_consistent(
     app = Assistant(settings=Settings(), embedder=embedder)
     app.warm_up()
     _assert_consistent(app)
-    assert all("versione nuova" not in c.text for c in app.store.chunks("piano"))
+    assert all("versione vecchia" not in c.text for c in app.store.chunks("piano"))  # never a mix
 
-    code, out, err = pdz("ingest", str(doc))
+    code, out, err = pdz("ingest", str(doc))  # the unchanged file: its pending embeddings are resumed
     assert (code, "Traceback" in out + err) == (0, False), out + err
     app = Assistant(settings=Settings(), embedder=embedder)
     _assert_consistent(app)
+    assert app.indexed("piano").state == "pronto"
     assert all("versione vecchia" not in c.text for c in app.store.chunks("piano"))
 
 
