@@ -152,10 +152,6 @@ class Assistant(ObjectivesMixin):
                     out.append(done)
             return out
 
-    def check_upload(self, path: Path) -> None:
-        """Refuse, before any work is queued, a file already indexed under another id (DuplicateDocument)."""
-        self._pipeline().check_file(path)
-
     def remove(self, doc_id: str) -> None:
         with self._write_lock:
             if not self.store.remove(doc_id):

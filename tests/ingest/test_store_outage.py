@@ -75,7 +75,7 @@ def test_chroma_killed_under_a_live_assistant_then_restarted(
         "compare": lambda: app.compare("domiciliarità"),
         "remove": lambda: app.remove("beta"),
         "ingest": lambda: app.ingest([mini], force=True),
-        "check_upload": lambda: app.check_upload(mini / "piano_alfa.md"),
+        "check_duplicate": lambda: app.check_duplicate(mini / "piano_alfa.md"),
         "chunks": app.store.chunks,
         "collect_garbage": app.store.collect_garbage,
     }
