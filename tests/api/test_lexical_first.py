@@ -116,8 +116,9 @@ def test_upload_is_lexical_at_once_then_semantic(gated_server: tuple[LiveServer,
         job = upload(client, plan(PARAGRAPHS))
         doc_id = job["outcomes"][0]["doc_id"]
         doc = listed(client, doc_id)
-        assert (doc["state"], doc["state_label"], doc["embedded"], doc["error"]) == (
-            "testo_indicizzato", "testo indicizzato", 0, None)
+        # the text is live; the background embedding may already have started (no vector written yet)
+        assert (doc["state"], doc["embedded"], doc["error"]) in {("testo_indicizzato", 0, None), ("semantico", 0, None)}
+        assert doc["state_label"] in ("testo indicizzato", "semantico 0 %")
         total = doc["chunks"]
         assert total >= 5
         # its rare word finds it while nothing of it is embedded
@@ -139,8 +140,10 @@ def test_upload_is_lexical_at_once_then_semantic(gated_server: tuple[LiveServer,
 
         # a new version: every search during its embedding sees the new text only
         new = [p.replace("Zafferanopoli", "Melogranio") + " Novità Melogranio." for p in PARAGRAPHS]
+        while gated.permits.acquire(blocking=False):  # the permits the first version did not use
+            pass
         upload(client, plan(new))
-        assert listed(client, doc_id)["state"] == "testo_indicizzato"
+        assert listed(client, doc_id)["state"] in ("testo_indicizzato", "semantico")  # live at once, not yet pronto
         for step in range(total // 2 + 1):
             assert not found(client, doc_id, "Zafferanopoli")  # the old version's word: gone at once
             for query in ("Zafferanopoli", "Melogranio", "assistenza domiciliare anziani", "centro diurno disabilità"):
