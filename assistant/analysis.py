@@ -22,10 +22,13 @@ _EXTRA_STOPWORDS = {
 _TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|[^\W\d_]+", re.UNICODE)
 
 
+# combining marks (Unicode's combining blocks), dropped after decomposition
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Lower case without accents (``Città`` -> ``citta``)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
 
 
 STOPWORDS = frozenset({fold(w) for w in STOPWORDS_ITALIAN} | _EXTRA_STOPWORDS)

@@ -1,10 +1,12 @@
-"""BM25 over Italian-analysed chunks, kept as a derived, persisted cache.
+"""BM25 over Italian-analysed chunks and their small units, assembled per document version.
 
-Chroma (local mode) has no sparse index, so the lexical index is rebuilt from
-the live chunks stored in Chroma whenever the set of live document versions
-changes, and saved under the cache folder keyed by that set (a fingerprint).
-Any ingest or removal, from this process or another one sharing a Chroma
-server, changes the fingerprint, so the cache cannot go stale.
+Chroma (local mode) has no sparse index, so lexical search is ours. Each live
+document version is analysed once (tokens of its chunks and of its units:
+paragraphs, list items, table rows) and the analysis is kept on disk under the
+version cache (:mod:`assistant.version_cache`), keyed by the version (which hashes the
+document id and bytes) and :data:`ANALYSIS_VERSION`. The live index is the concatenation of the analysed
+versions (see :mod:`assistant.bm25`): when one document changes only that
+document is analysed, and the index is re-assembled from integer arrays.
 """
 
 from __future__ import annotations
@@ -14,20 +16,24 @@ import json
 import logging
 import math
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 from assistant.analysis import tokenize
-from ingest.index import embedding_text
+from assistant.bm25 import EncodedRows, SparseBM25, Vocabulary
+from assistant.version_cache import VersionCache
 from ingest.schemas import Chunk
 from ingest.units import Unit, document_units
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+ANALYSIS_VERSION = "1"
+"""Bump when tokenisation or unit splitting changes: cached analyses are then redone."""
+_CACHE_NAME = f"lexical-a{ANALYSIS_VERSION}.pkl"
 
 
 def fingerprint(live: dict[str, str]) -> str:
@@ -35,81 +41,167 @@ def fingerprint(live: dict[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
+def unit_index_text(unit: Unit) -> str:
+    """What a unit is indexed by: its rendered text with the last two headings of its path as context."""
+    context = " ".join(unit.path[-2:])
+    return f"{context}\n{unit.rendered}" if context else unit.rendered
+
+
+def _head(chunk: Chunk) -> str:
+    return " · ".join(x for x in (chunk.title, chunk.section) if x)
+
+
+@dataclass(frozen=True)
+class AnalysedVersion:
+    """The index terms of one document version: per chunk and per (non-heading) unit."""
+
+    version: str
+    chunk_ids: tuple[str, ...]
+    chunk_terms: list[list[str]]
+    """Terms of the embedded text (title and section as context, then the passage)."""
+    text_terms: list[list[str]]
+    """Distinct terms of the passage alone (what answers weigh question terms by)."""
+    units: list[Unit]
+    unit_owner: list[int]
+    """Position of each unit's chunk in ``chunk_ids``."""
+    unit_terms: list[list[str]]
+
+    @classmethod
+    def analyse(cls, version: str, chunks: Sequence[Chunk]) -> AnalysedVersion:
+        heads: dict[str, list[str]] = {}
+        chunk_terms, text_terms = [], []
+        for c in chunks:
+            head = _head(c)
+            if head not in heads:
+                heads[head] = tokenize(head) if head else []
+            own = tokenize(c.text)
+            chunk_terms.append((heads[head] + own) or ["_"])
+            text_terms.append(sorted(set(own)))
+        units: list[Unit] = []
+        owner: list[int] = []
+        for i, chunk_units in enumerate(document_units(chunks)):
+            for u in chunk_units:
+                if u.kind != "heading":
+                    units.append(u)
+                    owner.append(i)
+        unit_terms = [tokenize(unit_index_text(u)) or ["_"] for u in units]
+        return cls(version, tuple(c.chunk_id for c in chunks), chunk_terms, text_terms, units, owner, unit_terms)
+
+
+@dataclass(frozen=True)
+class EncodedVersion:
+    """An analysed version encoded against the analyser's vocabularies."""
+
+    analysed: AnalysedVersion
+    chunks: EncodedRows
+    texts: EncodedRows
+    units: EncodedRows
+
+
+class Analyser:
+    """Analyses of document versions: in memory, in the version cache, or computed (in that order)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache = VersionCache(cache_dir)
+        self.terms = Vocabulary()
+        self.unit_terms = Vocabulary()
+        self._memory: dict[str, EncodedVersion] = {}
+        self._lock = threading.Lock()
+        for old in cache_dir.glob("lexical-*"):  # whole-corpus caches of earlier releases
+            shutil.rmtree(old, ignore_errors=True)
+
+    def encoded(self, version: str, chunks: Sequence[Chunk]) -> EncodedVersion:
+        ids = tuple(c.chunk_id for c in chunks)
+        got = self._memory.get(version)
+        if got is not None and got.analysed.chunk_ids == ids:
+            return got
+        analysed = self.cache.load(version, _CACHE_NAME)
+        if not isinstance(analysed, AnalysedVersion) or analysed.chunk_ids != ids:
+            analysed = AnalysedVersion.analyse(version, chunks)
+            self.cache.save(version, _CACHE_NAME, analysed)
+        encoded = EncodedVersion(
+            analysed,
+            EncodedRows.encode(analysed.chunk_terms, self.terms),
+            EncodedRows.encode(analysed.text_terms, self.terms),
+            EncodedRows.encode(analysed.unit_terms, self.unit_terms),
+        )
+        with self._lock:
+            self._memory[version] = encoded
+        return encoded
+
+    def forget_except(self, live_versions: set[str]) -> None:
+        """Drop what was derived from versions that are no longer live (memory and disk)."""
+        with self._lock:
+            self._memory = {v: e for v, e in self._memory.items() if v in live_versions}
+        self.cache.forget_except(live_versions)
+
+
 @dataclass
 class LexicalIndex:
-    """BM25 scores for a fixed list of chunks."""
+    """BM25 over the live chunks (in document order) and over their units."""
 
     key: str
     chunks: list[Chunk]
-    bm25: bm25s.BM25 | None
+    doc_ids: list[str]
+    """The live documents, in the order their chunks appear."""
+    chunk_doc: np.ndarray
+    """Position in ``doc_ids`` of each chunk's document."""
+    bm25: SparseBM25
+    units: UnitIndex
+    _text_df: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     _idf: dict[str, float] | None = field(default=None, repr=False)
-    _units: UnitIndex | None = field(default=None, repr=False)
+    _spans: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
 
-    @property
-    def units(self) -> UnitIndex:
-        """BM25 over the chunks' small units (built on first use from the chunks)."""
-        if self._units is None:
-            self._units = UnitIndex.build(self.chunks)
-        return self._units
+    @classmethod
+    def assemble(cls, key: str, documents: Sequence[tuple[list[Chunk], EncodedVersion]], analyser: Analyser) -> LexicalIndex:
+        """The index of ``documents`` (each: its chunks in order and their encoded analysis)."""
+        chunks = [c for doc_chunks, _ in documents for c in doc_chunks]
+        doc_ids = [doc_chunks[0].doc_id for doc_chunks, _ in documents if doc_chunks]
+        chunk_doc = np.repeat(np.arange(len(doc_ids)), [len(d) for d, _ in documents if d]).astype(np.int32)
+        bm25 = SparseBM25(EncodedRows.concat([e.chunks for _, e in documents]), analyser.terms)
+        texts = EncodedRows.concat([e.texts for _, e in documents])
+        text_df = np.bincount(texts.term_ids, minlength=len(analyser.terms))
+        offsets = np.cumsum([0] + [len(d) for d, _ in documents[:-1]]).tolist() if documents else []
+        owner = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [np.asarray(e.analysed.unit_owner, np.int64) + o for (_, e), o in zip(documents, offsets, strict=True)]
+        )
+        units = UnitIndex(
+            [u for _, e in documents for u in e.analysed.units],
+            owner,
+            SparseBM25(EncodedRows.concat([e.units for _, e in documents]), analyser.unit_terms),
+        )
+        return cls(key, chunks, doc_ids, chunk_doc, bm25, units, text_df)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for the analysed query ``tokens``."""
+        return self.bm25.scores(tokens)
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """The live chunks of one document, in order (they are contiguous in ``chunks``)."""
+        if self._spans is None:
+            bounds = np.searchsorted(self.chunk_doc, np.arange(len(self.doc_ids) + 1))
+            self._spans = {d: (int(bounds[i]), int(bounds[i + 1])) for i, d in enumerate(self.doc_ids)}
+        start, end = self._spans.get(doc_id, (0, 0))
+        return self.chunks[start:end]
+
+    def mask(self, allowed: set[str]) -> np.ndarray:
+        """True for the chunks of the ``allowed`` documents."""
+        keep = np.array([d in allowed for d in self.doc_ids], dtype=bool)
+        return keep[self.chunk_doc] if keep.size else np.zeros(0, dtype=bool)
 
     @property
     def idf(self) -> dict[str, float]:
         """IDF of every term of the chunks' text (what answers weigh question terms by)."""
         if self._idf is None:
-            df: dict[str, int] = {}
-            for c in self.chunks:
-                for t in set(tokenize(c.text)):
-                    df[t] = df.get(t, 0) + 1
             n = max(len(self.chunks), 1)
-            self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+            df = self._text_df
+            self._idf = {
+                t: math.log(1 + (n - float(df[i]) + 0.5) / (float(df[i]) + 0.5))
+                for t, i in self.bm25.vocab.items()
+                if i < len(df) and df[i] > 0
+            }
         return self._idf
-
-    @classmethod
-    def build(cls, key: str, chunks: list[Chunk]) -> LexicalIndex:
-        if not chunks:
-            return cls(key, [], None)
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index([tokenize(embedding_text(c)) or ["_"] for c in chunks], show_progress=False)
-        return cls(key, chunks, bm25)
-
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every chunk for the analysed query ``tokens``."""
-        if self.bm25 is None or not tokens:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        vocab = self.bm25.vocab_dict
-        known = [t for t in tokens if t in vocab]
-        if not known:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
-
-    # -- persistence ------------------------------------------------------
-    def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.bm25 is not None:
-            self.bm25.save(str(tmp / "bm25"), show_progress=False)
-        rows = [c.__dict__ for c in self.chunks]
-        (tmp / "chunks.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)  # the cache appears whole or not at all
-
-    @classmethod
-    def load(cls, key: str, folder: Path) -> LexicalIndex | None:
-        try:
-            rows = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-            chunks = [Chunk(**r) for r in rows]
-            bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if chunks else None
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            log.info("lexical cache %s unusable (%s); rebuilding", folder, exc)
-            return None
-        return cls(key, chunks, bm25)
-
-
-def unit_index_text(unit: Unit) -> str:
-    """What a unit is indexed by: its rendered text with the last two headings of its path as context."""
-    context = " ".join(unit.path[-2:])
-    return f"{context}\n{unit.rendered}" if context else unit.rendered
 
 
 @dataclass
@@ -119,60 +211,23 @@ class UnitIndex:
     units: list[Unit]
     owner: np.ndarray
     """Index of each unit's chunk in the owning :class:`LexicalIndex`."""
-    bm25: bm25s.BM25 | None
-
-    @classmethod
-    def build(cls, chunks: list[Chunk]) -> UnitIndex:
-        units: list[Unit] = []
-        owner: list[int] = []
-        for i, chunk_units in enumerate(document_units(chunks)):
-            for u in chunk_units:
-                if u.kind != "heading":
-                    units.append(u)
-                    owner.append(i)
-        if not units:
-            return cls([], np.zeros(0, dtype=np.int64), None)
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index([tokenize(unit_index_text(u)) or ["_"] for u in units], show_progress=False)
-        return cls(units, np.asarray(owner, dtype=np.int64), bm25)
+    bm25: SparseBM25
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        if self.bm25 is None or not tokens:
-            return np.zeros(len(self.units), dtype=np.float32)
-        known = [t for t in tokens if t in self.bm25.vocab_dict]
-        if not known:
-            return np.zeros(len(self.units), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        return self.bm25.scores(tokens)
 
     def chunk_scores(self, tokens: list[str], n_chunks: int, *, second: float = 0.5) -> np.ndarray:
         """Per chunk: its best unit's score plus ``second`` times the next best."""
         scores = self.scores(tokens)
         best = np.zeros(n_chunks, dtype=np.float32)
         runner_up = np.zeros(n_chunks, dtype=np.float32)
-        for i in np.argsort(-scores):
-            s = scores[i]
-            if s <= 0:
-                break
-            c = self.owner[i]
-            if best[c] == 0:
-                best[c] = s
-            elif runner_up[c] == 0:
-                runner_up[c] = s
+        hit = np.flatnonzero(scores > 0)
+        if hit.size:
+            owners, values = self.owner[hit], scores[hit]
+            order = np.lexsort((-values, owners))  # by chunk, best first
+            owners, values = owners[order], values[order]
+            first = np.r_[True, owners[1:] != owners[:-1]]
+            following = np.r_[False, first[:-1]] & ~first
+            best[owners[first]] = values[first]
+            runner_up[owners[following]] = values[following]
         return best + second * runner_up
-
-
-def load_or_build(key: str, cache_dir: Path, fetch: Callable[[], list[Chunk]]) -> LexicalIndex:
-    """The index for ``key``: from the cache folder, else built from ``fetch()`` and saved."""
-    folder = cache_dir / f"lexical-{key}"
-    index = LexicalIndex.load(key, folder) if folder.exists() else None
-    if index is not None:
-        return index
-    index = LexicalIndex.build(key, fetch())
-    try:
-        index.save(folder)
-        for old in cache_dir.glob("lexical-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:  # a read-only cache only costs a rebuild next time
-        log.warning("cannot save lexical cache in %s: %s", folder, exc)
-    return index

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.analysis import fold, tokenize
 from ingest.schemas import DocumentMeta
@@ -91,11 +91,23 @@ class PlanRegistry:
             key: re.compile("|".join(_name_pattern(n) for n in sorted(ns, key=len, reverse=True)))
             for key, ns in names.items()
         }
+        self._mentions: dict[str, PlanMentions] = {}
         self.name_tokens = frozenset(t for ns in names.values() for n in ns for t in tokenize(n))
         """Index terms that only name a plan ("cremon", "casalasc", ...)."""
 
     # -- what the question names ------------------------------------------
     def mentions(self, question: str) -> PlanMentions:
+        """What ``question`` names (kept for the last few questions: an answer asks several times)."""
+        cached = self._mentions.get(question)
+        if cached is None:
+            cached = self._find_mentions(question)
+            if len(self._mentions) >= 64:
+                self._mentions.clear()
+            self._mentions[question] = cached
+        return replace(cached, ambiti=set(cached.ambiti), periods=set(cached.periods), years=set(cached.years),
+                       dates=set(cached.dates), months=set(cached.months), kinds=set(cached.kinds))
+
+    def _find_mentions(self, question: str) -> PlanMentions:
         q = fold(question)
         m = PlanMentions()
         m.ambiti = {key for key, rx in self._patterns.items() if rx.search(q)}
@@ -114,6 +126,8 @@ class PlanRegistry:
     def targets(self, question: str, docs: Sequence[DocumentMeta] | None = None) -> dict[str, float]:
         """doc_id -> weight in [0, 1] for the documents the question points at (empty: none named)."""
         m = self.mentions(question)
+        if m.empty:  # a document kind alone scores 0.5 at most: not a target
+            return {}
         scores = {d.doc_id: document_match(d, m) for d in (self.docs if docs is None else docs)}
         best = max(scores.values(), default=0.0)
         if best <= 0.5:

@@ -21,9 +21,9 @@ import numpy as np
 
 from assistant.analysis import tokenize
 from assistant.fusion import FusionConfig, fuse, interleave
-from assistant.lexical import LexicalIndex, fingerprint, load_or_build
+from assistant.lexical import Analyser, LexicalIndex, fingerprint
 from assistant.passages import PassageConfig, TextOf, assemble
-from assistant.plans import content_query, find_mentions, target_documents
+from assistant.plans import PlanRegistry, find_mentions
 from ingest.index import ChromaStore, IndexedDocument
 from ingest.schemas import Chunk
 
@@ -82,17 +82,34 @@ class HybridRetriever:
         self._neighbours: tuple[str, dict[tuple[str, int], Chunk]] | None = None
         self._texts: dict[tuple[str, str], str | None] = {}
         self._lexical: LexicalIndex | None = None
+        self._plans: PlanRegistry | None = None
+        self._analyser = Analyser(cache_dir)
         self._lock = threading.Lock()
 
     def state(self) -> tuple[list[IndexedDocument], dict[str, str], LexicalIndex]:
-        """Registry, live versions and the matching lexical index (rebuilt when stale)."""
+        """Registry, live versions and the matching lexical index (re-assembled when stale).
+
+        Only documents whose version is new are read from the store and analysed; the rest of
+        the index is re-used (see :mod:`assistant.lexical`).
+        """
         docs = self._store.documents()
         live = {d.meta.doc_id: d.version for d in docs}
         key = fingerprint(live)
         with self._lock:
             if self._lexical is None or self._lexical.key != key:
-                self._lexical = load_or_build(key, self._cache_dir, self._store.chunks)
+                parts = [p for p in self._store.live_chunks(docs) if p.chunks]
+                encoded = [(p.chunks, self._analyser.encoded(p.version, p.chunks)) for p in parts]
+                self._lexical = LexicalIndex.assemble(key, encoded, self._analyser)
+                self._plans = PlanRegistry([d.meta for d in docs])
+                self._analyser.forget_except(set(live.values()))
             return docs, live, self._lexical
+
+    def plans(self, lexical: LexicalIndex) -> PlanRegistry:
+        """The plan names of the registry snapshot ``lexical`` was assembled from."""
+        with self._lock:
+            if self._lexical is lexical and self._plans is not None:
+                return self._plans
+        return PlanRegistry([d.meta for d in self._store.documents()])
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first query."""
@@ -119,11 +136,12 @@ class HybridRetriever:
         chunks = lexical.chunks
         n_candidates = max(self.config.candidates, k)
 
-        targets = {} if filters.doc_id else target_documents(query, [d.meta for d in docs if d.meta.doc_id in allowed])
+        plans = self.plans(lexical)
+        targets = {} if filters.doc_id else plans.targets(query, [d.meta for d in docs if d.meta.doc_id in allowed])
         # plan names and dates are handled by targeting; in BM25 they only add noise
-        tokens = content_query(query, [d.meta for d in docs]) or tokenize(query)
+        tokens = plans.content_query(query) or tokenize(query)
         lex_scores = lexical.scores(tokens)
-        mask = np.array([c.doc_id in allowed for c in chunks], dtype=bool)
+        mask = lexical.mask(allowed)
         lex_scores = np.where(mask, lex_scores, -1.0)
         order = np.argsort(-lex_scores, kind="stable")[:n_candidates]
         lexical_ranked = [chunks[i] for i in order if lex_scores[i] > 0]
@@ -136,16 +154,16 @@ class HybridRetriever:
 
         where = None if filters.empty else {"doc_id": {"$in": sorted(allowed)}}
         vector = self._store.embedder.embed_query(query)
-        dense_hits = self._store.query(vector, n_candidates, live=live, where=where)
+        dense_hits = self._store.query(vector, n_candidates, live=live, where=where, registry=docs)
         dense_ranked = [c for c, _ in dense_hits]
         similarity = {c.chunk_id: sim for c, sim in dense_hits}
 
         fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config, units=unit_ranked)
         text_of = self._cached_text if self._text_of is not None else None
         fused = assemble(fused, neighbours=self._neighbour_map(lexical), text_of=text_of, config=self.passages)
-        plans = self._plans_to_balance(query, targets, fused)
-        if len(plans) >= 2:
-            fused = interleave(fused, plans)
+        balanced = self._plans_to_balance(query, targets, fused)
+        if len(balanced) >= 2:
+            fused = interleave(fused, balanced)
         return [
             SearchResult(rank=i + 1, score=s, chunk=c, similarity=similarity.get(c.chunk_id))
             for i, (c, s) in enumerate(fused[:k])

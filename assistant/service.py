@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from assistant.service_objectives import ObjectivesMixin, records_version
 from assistant.settings import Settings
 from assistant.store_errors import objectives_db
+from assistant.version_cache import VersionCache
 from ingest.chunking import ChunkingConfig
 from ingest.document import ParsedDocument
 from ingest.embeddings import Embedder, build_embedder
@@ -24,6 +25,8 @@ from ingest.index import ChromaStore, IndexedDocument
 from ingest.pipeline import ChunkProgress, FileProgress, IngestionPipeline, IngestReport
 
 log = logging.getLogger(__name__)
+_CANONICAL = "canonical.txt"
+_PARSED_KEPT = 32
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -66,6 +69,7 @@ class Assistant(ObjectivesMixin):
         self._objectives_synced = False
         self._alignments: AlignmentCache | None = None
         self._reviews: ReviewStore | None = None
+        self._versions = VersionCache(settings.cache_dir)
 
     # -- ingestion --------------------------------------------------------
     def _pipeline(self) -> IngestionPipeline:
@@ -82,6 +86,7 @@ class Assistant(ObjectivesMixin):
         """Derived data of a freshly indexed document: its objective records."""
         from assistant.extraction.extractor import extract_objectives
 
+        self._versions.write_text(doc.version, _CANONICAL, doc.text)
         records = extract_objectives(doc)
         store = self.objective_store()
         with objectives_db(self.settings.objectives_url):
@@ -183,7 +188,8 @@ class Assistant(ObjectivesMixin):
         if parsed is None:
             raw = self.store.raw_text(doc_id) or ""
             parsed = ParsedDocument.from_raw(raw, doc.meta, doc.version, pages=doc.pages, headings=doc.headings)
-            self._parsed = {k: v for k, v in self._parsed.items() if k[0] != doc_id} | {key: parsed}
+            kept = [(k, v) for k, v in self._parsed.items() if k[0] != doc_id][-(_PARSED_KEPT - 1) :]
+            self._parsed = dict(kept) | {key: parsed}  # the most recent few; a version's text is in the cache
         return parsed
 
     # -- health -----------------------------------------------------------
@@ -193,11 +199,20 @@ class Assistant(ObjectivesMixin):
 
     def warm_up(self) -> None:
         """Start-up work: collect leftovers of killed ingestions, bring the objective records
-        in line with the index, load the models and the lexical index."""
+        in line with the index, load the models, the lexical index and the canonical texts."""
         with self._write_lock:
             self.store.collect_garbage()
         self.sync_objectives()
         self.retriever().warm_up()
+        self._cache_canonical_texts()
+
+    def _cache_canonical_texts(self) -> None:
+        """Parse, once per version, the documents whose canonical text is not in the version cache yet."""
+        for doc in self.documents():
+            if not self._versions.has(doc.version, _CANONICAL):
+                raw = self.store.raw_text(doc.meta.doc_id) or ""
+                parsed = ParsedDocument.from_raw(raw, doc.meta, doc.version, pages=doc.pages, headings=doc.headings)
+                self._versions.write_text(doc.version, _CANONICAL, parsed.text)
 
     # -- retrieval and answers -------------------------------------------
     def retriever(self) -> HybridRetriever:
@@ -213,12 +228,25 @@ class Assistant(ObjectivesMixin):
             return self._retriever
 
     def _canonical_text(self, doc_id: str, version: str) -> str | None:
-        """Canonical text of ``doc_id`` when ``version`` is its live version (the retriever's text provider)."""
+        """Canonical text of ``doc_id`` at ``version`` (the retriever's text provider).
+
+        A version's text never changes: it is kept in the version cache, so a document is
+        parsed once per version, not once per process.
+        """
+        parsed = self._parsed.get((doc_id, version))
+        if parsed is not None:
+            return parsed.text
+        text = self._versions.read_text(version, _CANONICAL)
+        if text is not None:
+            return text
         try:
             doc = self.document(doc_id)
         except NotFound:
             return None
-        return doc.text if doc.version == version else None
+        if doc.version != version:
+            return None
+        self._versions.write_text(version, _CANONICAL, doc.text)
+        return doc.text
 
     def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None) -> list[SearchResult]:
         return self.retriever().search(query, k=k, filters=filters)

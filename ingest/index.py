@@ -1,12 +1,14 @@
 """The Chroma index: chunks with their embeddings, and a registry of documents.
 
-Two collections live in the same Chroma (embedded or server):
+Three collections live in the same Chroma (embedded or server):
 
 - ``<prefix>_chunks``: one record per chunk, embedded with our embedder;
   metadata carries the provenance and the ``version`` (document sha256).
 - ``<prefix>_documents``: one record per document (the registry); its
   ``version`` says which chunk version is live, and it keeps the raw text and
-  page map so the canonical text can always be rebuilt.
+  page map so the canonical text can always be rebuilt;
+- ``<prefix>_meta``: the registry's *generation*, a token rewritten after every
+  registry write, so readers re-read the registry only when it changed.
 
 Replacing a document is safe against crashes because the switch is a single
 record write: new chunks are written first (invisible, their version is not
@@ -42,15 +44,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from ingest.chroma_guard import UNAVAILABLE_MESSAGE, store_call
-from ingest.dense import DenseSearchMixin
 from ingest.embeddings import Embedder
 from ingest.errors import ConfigError, PdzError, StoreUnavailable
+from ingest.live import LiveChunksMixin
 from ingest.records import (
     EMBED_FAILED_MESSAGE,
     EMBEDDING,
@@ -72,11 +75,12 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 _REGISTRY_VECTOR = [1.0]
 _BATCH = 64
+_GENERATION = "registry-generation"
 _TEXT_BATCH = 256  # phase-1 writes carry no embedding cost: larger batches, fewer round trips
 # Per-document states (``in_coda`` is a queued upload, known only to the API's job runner).
 
 
-class ChromaStore(DenseSearchMixin):
+class ChromaStore(LiveChunksMixin):
     """Chunks and document registry in one Chroma, embedded (``path``) or remote (``url``)."""
 
     def __init__(
@@ -100,6 +104,9 @@ class ChromaStore(DenseSearchMixin):
         self._client: Any = None
         self._chunks: Any = None
         self._registry: Any = None
+        self._meta: Any = None
+        # the registry as last read, with the generation it was read at (see ``documents``)
+        self._registry_snapshot: tuple[str, list[IndexedDocument]] | None = None
         # set on a connection failure: the next call builds a new client. The old
         # handles are replaced, never set to None, so calls in flight fail cleanly.
         self._stale = False
@@ -108,6 +115,7 @@ class ChromaStore(DenseSearchMixin):
         # its version is still live, so a superseded phase 2 cannot touch the new version.
         self._registry_lock = threading.RLock()
         self._dimension: int | None = None
+        self._init_live()
 
     # -- connection -------------------------------------------------------
     @property
@@ -152,6 +160,7 @@ class ChromaStore(DenseSearchMixin):
                 metadata={"embedder": self._embedder.name},
             )
             registry = client.get_or_create_collection(f"{self._prefix}_documents", embedding_function=None)
+            meta = client.get_or_create_collection(f"{self._prefix}_meta", embedding_function=None)
         except Exception as exc:  # noqa: BLE001 - chromadb raises many types for an unreachable store
             self._unreachable(exc)
             raise StoreUnavailable(UNAVAILABLE_MESSAGE) from exc
@@ -161,7 +170,8 @@ class ChromaStore(DenseSearchMixin):
                 f"L'indice è stato costruito con il modello «{indexed_with}», ma è configurato "
                 f"«{self._embedder.name}»: usare lo stesso modello o una nuova cartella dati."
             )
-        self._client, self._chunks, self._registry = client, chunks, registry
+        self._client, self._chunks, self._registry, self._meta = client, chunks, registry, meta
+        self._registry_snapshot = None
 
     def ping(self) -> bool:
         """True when the store answers."""
@@ -183,10 +193,35 @@ class ChromaStore(DenseSearchMixin):
     # -- registry ---------------------------------------------------------
     @store_call
     def documents(self) -> list[IndexedDocument]:
+        """The registry, sorted by doc id.
+
+        Every registry write also writes a new *generation* token (after the write), so a read
+        of that one record tells whether the registry changed since it was last read, by this
+        process or another one sharing the store: the whole registry is read again only then.
+        """
         self._connect()
+        generation = self._generation()
+        snapshot = self._registry_snapshot
+        if snapshot is not None and generation and snapshot[0] == generation:
+            return list(snapshot[1])
         got = get_all(self._registry, include=["metadatas"])
-        docs = [record_to_doc(md) for md in got["metadatas"] or []]
-        return sorted(docs, key=lambda d: d.meta.doc_id)
+        docs = sorted((record_to_doc(md) for md in got["metadatas"] or []), key=lambda d: d.meta.doc_id)
+        if generation:
+            self._registry_snapshot = (generation, docs)
+        return list(docs)
+
+    def _generation(self) -> str:
+        got = self._meta.get(ids=[_GENERATION], include=["metadatas"])
+        mds = got["metadatas"] or []
+        if not mds:  # a store written before generations were kept: start one
+            self._bump_generation()
+            return ""
+        return str(mds[0].get("value", ""))
+
+    def _bump_generation(self) -> None:
+        """Record that the registry changed (call after the registry write)."""
+        self._registry_snapshot = None
+        self._meta.upsert(ids=[_GENERATION], embeddings=[_REGISTRY_VECTOR], metadatas=[{"value": uuid.uuid4().hex}])
 
     @store_call
     def document(self, doc_id: str) -> IndexedDocument | None:
@@ -293,6 +328,7 @@ class ChromaStore(DenseSearchMixin):
                 documents=[raw_text],
                 metadatas=[meta_to_record(record)],
             )
+            self._bump_generation()
         self.collect_garbage(meta.doc_id)
         return record
 
@@ -363,6 +399,7 @@ class ChromaStore(DenseSearchMixin):
     def _set_state(self, doc_id: str, state: str, embedded: int, *, error: str = "") -> None:
         # update() merges metadata: the rest of the record (and its raw text) stays as written
         self._registry.update(ids=[doc_id], metadatas=[{"state": state, "embedded": embedded, "error": error}])
+        self._bump_generation()
 
     def pending_documents(self) -> list[IndexedDocument]:
         """Registry entries whose phase 2 has not completed (including failed ones)."""
@@ -375,6 +412,7 @@ class ChromaStore(DenseSearchMixin):
         existed = self.document(doc_id) is not None
         with self._registry_lock:
             self._registry.delete(ids=[doc_id])  # first: its chunks become invisible at once
+            self._bump_generation()
         self._chunks.delete(where={"doc_id": doc_id})
         return existed
 
@@ -394,25 +432,7 @@ class ChromaStore(DenseSearchMixin):
             self._chunks.delete(ids=stale[i : i + 500])
         return len(stale)
 
-    # -- reads ------------------------------------------------------------
-    @store_call
-    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
-        """Live chunks (of one document or all), in document order."""
-        self._connect()
-        live = self.live_versions()
-        if doc_id is not None:
-            live = {doc_id: live[doc_id]} if doc_id in live else {}
-        if not live:
-            return []
-        got = get_all(self._chunks, where=self._live_filter(live), include=["documents", "metadatas"])
-        out = [
-            chunk_from_record(cid, text, md)
-            for cid, text, md in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-            # indexes written before versions included the doc id may share a version between documents
-            if live.get(str(md["doc_id"])) == md["version"]
-        ]
-        return sorted(out, key=lambda c: (c.doc_id, c.ordinal))
-
+    # -- reads (chunks(), live_chunks() and query() are in ingest.live) ----
     @staticmethod
     def _live_filter(live: dict[str, str]) -> dict[str, Any]:
         """Chunks of the live versions. A version names one document (it hashes the doc id), so
@@ -420,5 +440,7 @@ class ChromaStore(DenseSearchMixin):
         return {"version": {"$in": sorted(set(live.values()))}}
 
 
-# The dense query gets the same connection handling as every other store call.
+# The live-chunk reads get the same connection handling as every other store call.
 ChromaStore.query = store_call(ChromaStore.query)  # type: ignore[method-assign]
+ChromaStore.live_chunks = store_call(ChromaStore.live_chunks)  # type: ignore[method-assign]
+ChromaStore.chunks = store_call(ChromaStore.chunks)  # type: ignore[method-assign]

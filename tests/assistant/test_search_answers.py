@@ -39,12 +39,37 @@ def test_named_plan_is_favoured_without_filter(mini_app: Assistant) -> None:
 
 def test_lexical_cache_follows_the_index(mini_app: Assistant, settings) -> None:  # noqa: ANN001
     mini_app.search("voucher", k=3)
-    caches = list(settings.cache_dir.glob("lexical-*"))
-    assert len(caches) == 1 and (caches[0] / "chunks.json").is_file()
+    versions = {d.meta.doc_id: d.version for d in mini_app.documents()}
+    cached = {p.parent.name for p in (settings.cache_dir / "versions").glob("*/lexical-*.pkl")}
+    assert cached == set(versions.values())  # one analysis per live document version
     mini_app.remove("beta")
     assert all(r.chunk.doc_id == "alfa" for r in mini_app.search("microcredito prestiti", k=5))
-    new_caches = list(settings.cache_dir.glob("lexical-*"))
-    assert len(new_caches) == 1 and new_caches != caches
+    cached = {p.name for p in (settings.cache_dir / "versions").iterdir()}
+    assert cached == {versions["alfa"]}  # the removed document's analysis is gone
+
+
+def test_lexical_index_reuses_unchanged_documents(mini_app: Assistant, settings, monkeypatch) -> None:  # noqa: ANN001
+    """A change re-analyses only the changed document; a new process reads the analyses from disk."""
+    from assistant.lexical import AnalysedVersion
+    from assistant.retrieval import HybridRetriever
+
+    _, _, before = mini_app.retriever().state()
+    calls: list[str] = []
+    original = AnalysedVersion.analyse
+
+    def counting(version: str, chunks):  # noqa: ANN001, ANN202
+        calls.append(chunks[0].doc_id)
+        return original(version, chunks)
+
+    monkeypatch.setattr(AnalysedVersion, "analyse", counting)
+    fresh = HybridRetriever(store=mini_app.store, cache_dir=settings.cache_dir)
+    _, _, again = fresh.state()
+    assert calls == []  # read from the cache folder
+    assert [c.chunk_id for c in again.chunks] == [c.chunk_id for c in before.chunks]
+    assert (again.scores(["voucher"]) == before.scores(["voucher"])).all()
+    mini_app.remove("beta")
+    _, _, after = fresh.state()
+    assert calls == [] and {c.doc_id for c in after.chunks} == {"alfa"}
 
 
 def test_extractive_answer_cites_exact_spans(mini_app: Assistant) -> None:
