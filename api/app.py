@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, assistant: Assistant | None 
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Content-Type", "Accept", "X-API-Key", "Authorization"], expose_headers=["Location"],
+            allow_headers=["Content-Type", "Accept", "X-API-Key", "Authorization"], expose_headers=["Location", "X-Total-Count", "Link"],
         )
     for module in (health, ask, search, documents, jobs, compare, objectives):
         # compare before objectives: /v1/objectives/alignment is more specific than /v1/objectives

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.analysis import tokenize
 from assistant.answer_record import Answer, Status
 from assistant.compose import (
     ABSTAIN_MESSAGE,
@@ -22,7 +23,17 @@ from assistant.compose import (
     compose_plans,
     compose_single,
 )
-from assistant.evidence import Snapshot, coverage, idf_table, question_terms, specific_terms
+from assistant.evidence import (
+    Snapshot,
+    content_terms,
+    coverage,
+    group_labels,
+    idf_table,
+    question_terms,
+    rare_terms,
+    specific_terms,
+    term_labels,
+)
 from assistant.objective_answer import objective_answer
 from assistant.question import QuestionShape, shape
 
@@ -48,7 +59,6 @@ def is_comparative(question: str, retriever: HybridRetriever) -> bool:
 
 def with_history(question: str, history: list[str]) -> str:
     """A follow-up question with too little content of its own inherits the previous question's."""
-    from assistant.analysis import tokenize
     from assistant.plans import FRAME_WORDS
 
     own = [t for t in tokenize(question) if t not in FRAME_WORDS]
@@ -78,17 +88,22 @@ def answer_question(
         return Answer(question, EMPTY_INDEX_MESSAGE, True)
     results = retriever.search(question, k=config.passages, filters=filters, state=snap.state)
     terms = question_terms(question, snap.idf, snap.plans)
-    covered = coverage(results, terms) if results else 0.0
-    # a weak dense match needs stronger lexical evidence; neither alone decides
-    if covered < config.min_coverage or (_weak_similarity(results, config) and covered < config.weak_similarity_coverage):
-        return Answer(question, ABSTAIN_MESSAGE, True)
-    q_shape = shape(question)
-    specific = specific_terms(question, terms, snap.plans)
     named = snap.plans.named_plans(question)
+    unfiltered = filters is None or filters.empty
     if filters is None or filters.empty:
         allowed = {d.meta.doc_id for d in snap.docs}
     else:
         allowed = {d.meta.doc_id for d in snap.docs if filters.accepts(d.meta)}
+    ambiti = sorted({d.ambito for d in named if d.ambito})
+    scope = f"dell'ambito di {ambiti[0]}" if len(ambiti) == 1 else None
+    named_ids = {d.doc_id for d in named} & allowed
+    elsewhere = _elsewhere(question, retriever, snap, named_ids) if scope and unfiltered else None
+    covered = coverage(results, terms) if results else 0.0
+    # a weak dense match needs stronger lexical evidence; neither alone decides
+    if covered < config.min_coverage or (_weak_similarity(results, config) and covered < config.weak_similarity_coverage):
+        return _not_found(question, results, terms, scope, named_ids, elsewhere)
+    q_shape = shape(question)
+    specific = specific_terms(question, terms, snap.plans)
 
     if snap.plans.is_comparison(question):
         groups = _plan_groups(question, snap, named, results, allowed)
@@ -97,7 +112,6 @@ def answer_question(
 
     # one plan (or none named): only the named plan's documents are quoted
     if named:
-        named_ids = {d.doc_id for d in named} & allowed
         in_scope = [r for r in results if r.chunk.doc_id in named_ids]
         results = in_scope or results
     if q_shape.kind == "objectives" and objectives is not None:
@@ -108,12 +122,55 @@ def answer_question(
             return answer
     ranked = candidates(results, terms, q_shape, config)
     if not ranked:
+        return _not_found(question, results, terms, scope, named_ids, elsewhere)
+    return compose_single(question, ranked, specific, terms, q_shape, config, scope=scope, elsewhere=elsewhere)
+
+
+def _not_found(
+    question: str, results: Sequence[SearchResult], terms: dict[str, float], scope: str | None,
+    named_ids: set[str], elsewhere: Callable[[list[str]], str | None] | None,
+) -> Answer:
+    """``not_found``; for a question about one ambito, say which of its words that ambito's documents lack."""
+    if scope is None:
         return Answer(question, ABSTAIN_MESSAGE, True)
-    scope = None
-    ambiti = sorted({d.ambito for d in named if d.ambito})
-    if len(ambiti) == 1:
-        scope = f"dell'ambito di {ambiti[0]}"
-    return compose_single(question, ranked, specific, terms, q_shape, config, scope=scope)
+    found: set[str] = set()
+    for r in results:
+        if r.chunk.doc_id in named_ids:
+            found |= set(tokenize(r.chunk.text))
+    absent = [t for t in rare_terms(question, terms) if t not in found] or [
+        t for t in content_terms(question, terms) if t not in found
+    ]
+    if not absent:
+        return Answer(question, ABSTAIN_MESSAGE, True)
+    words = ", ".join(f"«{w}»" for w in group_labels(question, set(absent)))
+    lines = [f"Nei documenti {scope} non ho trovato indicazioni su {words}."]
+    other = elsewhere(absent) if elsewhere else None
+    if other:
+        lines.append(other)
+    return Answer(question, "\n".join(lines), True)
+
+
+def _elsewhere(
+    question: str, retriever: HybridRetriever, snap: Snapshot, named_ids: set[str]
+) -> Callable[[list[str]], str | None]:
+    """A function naming the documents of other ambiti whose passages hold all the given terms."""
+
+    def other_documents(absent: list[str]) -> str | None:
+        if not absent:
+            return None
+        labels = term_labels(question)
+        query = " ".join(dict.fromkeys(labels.get(t, t) for t in question_terms(question, snap.idf, snap.plans)))
+        titles: list[str] = []
+        for r in retriever.search(query, k=5, state=snap.state):
+            if r.chunk.doc_id in named_ids or r.chunk.title in titles:
+                continue
+            if set(absent) <= set(tokenize(r.chunk.text)):
+                titles.append(r.chunk.title)
+        if not titles:
+            return None
+        return "Ne parlano invece, per un altro ambito: " + ", ".join(f"«{t}»" for t in titles[:2]) + "."
+
+    return other_documents
 
 
 _OBJECTIVE_WORDS = {"obiettiv", "indicator", "azion", "target", "traguard", "priorit", "previst", "risultat"}
@@ -126,12 +183,8 @@ def _objective_terms(terms: dict[str, float]) -> dict[str, float]:
 
 
 def _chunk_finder(snap: Snapshot) -> Callable[[str, int], Chunk | None]:
-    by_doc: dict[str, list[Chunk]] = {}
-    for c in snap.lexical.chunks:
-        by_doc.setdefault(c.doc_id, []).append(c)
-
     def find(doc_id: str, offset: int) -> Chunk | None:
-        chunks = by_doc.get(doc_id, [])
+        chunks = snap.lexical.document_chunks(doc_id)
         inside = [c for c in chunks if c.char_start <= offset < c.char_end]
         if inside:
             return min(inside, key=lambda c: c.char_start)

@@ -4,12 +4,11 @@ A lead sentence, then the evidence; each quoted sentence is followed by its
 ``[n]`` marker and each citation covers the sentence's paragraph (bounded)
 in the canonical text. The status follows from the evidence: the question's
 specific terms must be in the cited text, and a quantity question needs a
-number in a sentence about the asked item.
+number in a sentence about the asked item (:mod:`assistant.quantities`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from assistant.citations import Citation, Span
 from assistant.evidence import (
     Specific,
     clean_text,
+    group_labels,
     has_data_number,
     is_quotable,
     missing_share,
@@ -27,6 +27,15 @@ from assistant.evidence import (
     quotable_spans,
     rare_terms,
     term_labels,
+)
+from assistant.quantities import (
+    asked_figure,
+    counts_item,
+    figure_factor,
+    figure_lead,
+    figure_subject,
+    lacks_figure,
+    number_tied,
 )
 from assistant.question import QuestionShape
 
@@ -38,7 +47,6 @@ ABSTAIN_MESSAGE = (
     "Non ho trovato la risposta nei documenti indicizzati. "
     "Prova a riformulare la domanda o a indicare il piano (ambito e periodo)."
 )
-_MONEY_IN_TEXT = re.compile(r"€|\beuro\b|\d\s*(?:mila|k)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,12 @@ class AnswerConfig:
     """A quantity's sentence must carry this share of the question's term weight."""
     see_also: bool = True
     """Cite the other best passages (one sentence each) after the answer."""
+    phrase_bonus: float = 0.3
+    """Bonus for a sentence holding the question's adjacent terms together ("responsabile dell'Ufficio")."""
+    subject_bonus: float = 0.15
+    """Bonus for a sentence that opens with a question term (it is about the asked item, not in passing)."""
+    table_penalty: float = 0.8
+    """Factor for a table row when the question asks who or how (prose explains better)."""
 
 
 @dataclass
@@ -93,8 +107,13 @@ class Candidate:
 def candidates(
     results: Sequence[SearchResult], terms: dict[str, float], shape: QuestionShape, config: AnswerConfig
 ) -> list[Candidate]:
-    """Quotable sentences of the passages that share terms with the question, best first, no repeats."""
+    """Quotable sentences of the passages that share terms with the question, best first, no repeats.
+
+    ``terms`` are in question order: a sentence that holds the question's adjacent terms
+    together, or opens with one of them, ranks above one that mentions them in passing.
+    """
     total = sum(terms.values()) or 1.0
+    pairs = term_pairs(list(terms), terms)
     out: list[Candidate] = []
     seen: set[str] = set()
     for rank, r in enumerate(results):
@@ -116,39 +135,38 @@ def candidates(
             seen.add(key)
             hit = own | heading
             score = (sum(terms[t] for t in own) + config.heading_weight * sum(terms[t] for t in heading - own)) / total * prior
-            if shape.kind == "quantity":
-                score *= _quantity_factor(text, tokens, shape)
+            score *= figure_factor(text, tokens, shape)
+            if "\t" in raw and shape.kind in ("who", "procedure"):
+                score *= config.table_penalty
+            if shape.kind in ("who", "procedure", "when") and (pairs or own):
+                seq = tokenize(text)
+                if pairs:
+                    score *= 1.0 + config.phrase_bonus * phrase_share(seq, pairs)
+                if own and any(t in own for t in seq[:3]):
+                    score *= 1.0 + config.subject_bonus
             out.append(Candidate(r, span, text, tokens, hit, score))
     out.sort(key=lambda c: -c.score)
     return out
 
 
-def _quantity_factor(text: str, tokens: set[str], shape: QuestionShape) -> float:
-    if not has_data_number(text):
-        return 0.6
-    factor = 1.3
-    if shape.item and set(shape.item) & tokens:
-        factor *= 1.3
-    if shape.money and _MONEY_IN_TEXT.search(text):
-        factor *= 1.3
-    if shape.percent and "%" in text:
-        factor *= 1.3
-    return factor
+def term_pairs(sequence: Sequence[str], terms: dict[str, float]) -> list[tuple[str, str]]:
+    """Consecutive content terms of the question ("responsabile", "ufficio")."""
+    seq = [t for t in sequence if t in terms]
+    return [(a, b) for a, b in zip(seq, seq[1:], strict=False) if a != b]
 
 
-def number_tied(c: Candidate, shape: QuestionShape, terms: dict[str, float], config: AnswerConfig) -> bool:
-    """The sentence holds a number of the asked kind, in a sentence about the asked item.
-
-    "About the item": the sentence carries ``min_number_share`` of the question's term weight.
-    """
-    if not has_data_number(c.text):
-        return False
-    if shape.money and not _MONEY_IN_TEXT.search(c.text):
-        return False
-    if shape.percent and "%" not in c.text and "percent" not in c.text.lower():
-        return False
-    total = sum(terms.values()) or 1.0
-    return sum(terms[t] for t in c.hit) / total >= config.min_number_share
+def phrase_share(sequence: Sequence[str], pairs: Sequence[tuple[str, str]], window: int = 2) -> float:
+    """Share of the question's term pairs found close together (within ``window`` terms) in ``sequence``."""
+    if not pairs:
+        return 0.0
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(sequence):
+        where.setdefault(t, []).append(i)
+    found = sum(
+        1 for a, b in pairs
+        if any(abs(i - j) <= window for i in where.get(a, ()) for j in where.get(b, ()))
+    )
+    return found / len(pairs)
 
 
 def select(
@@ -158,11 +176,12 @@ def select(
     """The sentences to quote: the best one (a number's sentence for quantities), then new coverage."""
     if not ranked:
         return []
-    first = ranked[0]
-    if shape.kind == "quantity":
-        tied = [c for c in ranked if number_tied(c, shape, terms, config)]
-        if tied and tied[0].score >= 0.35 * ranked[0].score:
-            first = tied[0]
+    lead = figure_lead(ranked, shape, terms, config.min_number_share)
+    if lead is not None and lead.score < 0.35 * ranked[0].score:
+        lead = None  # too far below the best sentence to open the answer
+    first = ranked[0] if lead is None else lead
+    first_tied = lead is not None and shape.kind == "quantity"
+    counted = first_tied and bool(shape.item) and counts_item(first.text, shape.item)
     is_list = shape.is_list
     limit = limit or (config.list_items if is_list else config.fact_sentences)
     budget = config.list_chars if is_list else config.fact_chars
@@ -170,13 +189,23 @@ def select(
     covered = set(first.hit)
     used = len(first.text)
     passages = {first.chunk.chunk_id}
+    if shape.kind == "procedure":
+        # how something works is told by the sentences that follow its lead, terms or not
+        for c in continuation(first, config):
+            if len(chosen) >= limit or used + min(len(c.text), 320) > budget:
+                break
+            chosen.append(c)
+            covered |= c.hit
+            used += min(len(c.text), 320)
     for c in ranked:
         if len(chosen) >= limit:
             break
-        if c is first:
+        if c is first or any(c.chunk.chunk_id == o.chunk.chunk_id and c.span == o.span for o in chosen):
             continue
         if c.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
             continue
+        if first_tied and not (number_tied(c, shape, terms, config.min_number_share) if counted else has_data_number(c.text)):
+            continue  # a quantity found: further sentences only with figures (of the counted item)
         gain = c.hit - covered
         if is_list:
             if c.score < 0.4 * first.score:
@@ -190,6 +219,26 @@ def select(
         used += min(len(c.text), 320)
         passages.add(c.chunk.chunk_id)
     return chosen
+
+
+def continuation(first: Candidate, config: AnswerConfig, limit: int = 3) -> list[Candidate]:
+    """The quotable sentences right after ``first`` in its paragraph (no blank line between)."""
+    text = first.chunk.text
+    out: list[Candidate] = []
+    end = first.span.end
+    for span in quotable_spans(text):
+        if span.start < end:
+            continue
+        if "\n\n" in text[end : span.start] or len(out) >= limit:
+            break
+        raw = text[span.start : span.end]
+        if not is_quotable(raw):
+            break
+        clean = clean_text(raw)
+        tokens = set(tokenize(clean))
+        out.append(Candidate(first.result, span, clean, tokens, tokens & first.hit, 0.0))
+        end = span.end
+    return out
 
 
 def fill_missing(chosen: list[Candidate], ranked: list[Candidate], missing: list[Specific], extra: int = 2) -> list[Candidate]:
@@ -266,6 +315,10 @@ class Grounding:
     status: Status
     missing: list[Specific] = field(default_factory=list)
     number_missing: bool = False
+    unmatched: list[str] = field(default_factory=list)
+    """For a quantity without its number: the question's words the best number sentence lacks."""
+    phrases: list[str] = field(default_factory=list)
+    """The missing terms as the question says them ("voucher per le dimissioni protette")."""
 
 
 def ground(
@@ -285,27 +338,34 @@ def ground(
     rare_missing = [Specific(labels.get(t, t), frozenset({t}), w) for t, w in rare.items() if t not in found]
     if missing_share(terms, cited_text, question) >= config.max_rare_missing and rare_missing:
         missing += [r for r in rare_missing if r.tokens not in {m.tokens for m in missing}]
-    number_missing = shape.kind == "quantity" and not any(number_tied(c, shape, terms, config) for c in chosen)
+    number_missing = lacks_figure(chosen, shape, terms, config.min_number_share)
+    absent = {t for m in missing for t in m.tokens}
+    unmatched = figure_subject(question, chosen[0], absent, terms) if number_missing and chosen else []
+    phrases = group_labels(question, absent) if missing else []
     status: Status = "partial" if missing or number_missing else "answered"
-    return Grounding(status, missing, number_missing)
+    return Grounding(status, missing, number_missing, unmatched, phrases)
 
 
 def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = None) -> str:
     """Italian sentence saying what the documents (of ``scope``, e.g. "dell'ambito di Crema") do not contain."""
     where = f"I documenti {scope}" if scope else "I documenti indicizzati"
-    labels = ", ".join(f"«{s.label}»" for s in g.missing)
+    labels = ", ".join(f"«{p}»" for p in g.phrases or [s.label for s in g.missing])
     if g.number_missing:
-        what = "l'importo richiesto" if shape.money else "la percentuale richiesta" if shape.percent else "il dato numerico richiesto"
         tail = f" (né riferimenti a {labels})" if labels else ""
-        return f"{where} non riportano {what}{tail}."
+        return f"{where} non riportano {asked_figure(shape, g.unmatched)}{tail}."
     return f"{where} non contengono indicazioni su {labels}."
 
 
 def compose_single(
     question: str, ranked: list[Candidate], specific: list[Specific], terms: dict[str, float],
     shape: QuestionShape, config: AnswerConfig, *, scope: str | None = None,
+    elsewhere: Callable[[list[str]], str | None] | None = None,
 ) -> Answer:
-    """Answer from the best sentences of one plan (or of the index when no plan is named)."""
+    """Answer from the best sentences of one plan (or of the index when no plan is named).
+
+    ``elsewhere`` (given the index terms the plan lacks) may name other documents that hold
+    them: said after what the plan's documents lack, never cited.
+    """
     chosen = select(ranked, shape, terms, config)
     if not chosen:
         return Answer(question, ABSTAIN_MESSAGE, True)
@@ -321,8 +381,15 @@ def compose_single(
     lines: list[str] = []
     if g.status == "partial":
         lines.append(lacking_sentence(g, shape, scope))
+        other = elsewhere([t for m in g.missing for t in m.tokens]) if elsewhere and g.missing else None
+        if other:
+            lines.append(other)
         lines.append(f"Le informazioni più vicine, da {source}:")
         lines += [f"- {quote(c.text)} [{number[id(c)]}]" for c in chosen]
+    elif shape.kind == "procedure" and len({c.chunk.chunk_id for c in chosen}) == 1:
+        # one passage read in order: a paragraph, one marker
+        text = " ".join(quote(c.text) for c in chosen)
+        lines.append(f"Secondo {source}: {text} [{number[id(chosen[0])]}]")
     elif shape.is_list or len(chosen) > 2:
         lines.append(f"Secondo {source}:")
         lines += [f"- {quote(c.text)} [{number[id(c)]}]" for c in chosen]

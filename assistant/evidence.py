@@ -37,7 +37,7 @@ class Snapshot:
     @classmethod
     def take(cls, retriever: HybridRetriever) -> Snapshot:
         docs, live, lexical = retriever.state()
-        return cls(docs, live, lexical, PlanRegistry([d.meta for d in docs]))
+        return cls(docs, live, lexical, retriever.plans(lexical))
 
     @property
     def state(self) -> tuple[list[IndexedDocument], dict[str, str], LexicalIndex]:
@@ -119,6 +119,28 @@ def specific_terms(question: str, terms: dict[str, float], plans: PlanRegistry) 
     return list(out.values())
 
 
+def group_labels(question: str, tokens: set[str], gap: int = 4) -> list[str]:
+    """The question's words holding ``tokens``, as the question says them: words at most ``gap``
+    words apart, with no punctuation between, form one phrase ("voucher per le dimissioni
+    protette", "minori nel 2014")."""
+    words = list(_WORD.finditer(question))
+    marked = [i for i, m in enumerate(words) if set(tokenize(m.group().strip(".-'’"))) & tokens]
+    phrases: list[str] = []
+    start = prev = None
+    for i in marked:
+        apart = prev is not None and (
+            i - prev > gap or bool(re.search(r"[,;:?!()«»\"]", question[words[prev].end() : words[i].start()]))
+        )
+        if start is None or prev is None or apart:
+            if start is not None and prev is not None:
+                phrases.append(question[words[start].start() : words[prev].end()].strip(".-'’"))
+            start = i
+        prev = i
+    if start is not None and prev is not None:
+        phrases.append(question[words[start].start() : words[prev].end()].strip(".-'’"))
+    return list(dict.fromkeys(phrases))
+
+
 def term_labels(question: str) -> dict[str, str]:
     """Index term -> the question's word it comes from (to name a missing term in Italian)."""
     labels: dict[str, str] = {}
@@ -131,23 +153,29 @@ def term_labels(question: str) -> dict[str, str]:
 
 # Italian verb forms (infinitives, participles, gerunds, imperfect, future, clitics): how a question
 # asks, not what it asks about; a rare verb form missing from the evidence says little.
-_VERB_FORM = re.compile(
+VERB_FORM = re.compile(
     r"(?:[aei]re|[aei]rsi|[aei]rlo|[aei]rla|[aei]rli|at[oaie]|ut[oaie]|it[oaie]|ando|endo|[aei]va|[aei]vano|"
     r"ano|ono|rà|rò|ranno|isce|iscono|sto|sta|sti|ste)$"
 )
 
 
 # Words that say how a question asks (a unit, an adverb), not what it is about.
-_ASKING = frozenset(
-    tokenize("percentuale percentuali importo importi cifra cifre soldi numero numeri quota mai fuori durante "
+ASKING = frozenset(
+    tokenize("percentuale percentuali importo importi cifra cifre soldi numero numeri quota parte data anno entro euro mai fuori durante "
              "circa concretamente esattamente davvero tanto tanti molto")
 )
 
 
 def rare_terms(question: str, terms: dict[str, float]) -> dict[str, float]:
     """The question's rare content terms (idf >= RARE_IDF) that are not verb forms or asking words."""
-    verbs = {t for w, t in _word_terms(question) if _VERB_FORM.search(w.lower())}
-    return {t: w for t, w in terms.items() if w >= RARE_IDF and t not in verbs and t not in _ASKING}
+    verbs = {t for w, t in _word_terms(question) if VERB_FORM.search(w.lower())}
+    return {t: w for t, w in terms.items() if w >= RARE_IDF and t not in verbs and t not in ASKING}
+
+
+def content_terms(question: str, terms: dict[str, float]) -> list[str]:
+    """The question's terms that say what it is about (not verb forms, not asking words), in order."""
+    verbs = {t for w, t in _word_terms(question) if VERB_FORM.search(w.lower())}
+    return [t for t in terms if t not in verbs and t not in ASKING]
 
 
 def _word_terms(question: str) -> list[tuple[str, str]]:

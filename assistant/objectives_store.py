@@ -4,15 +4,22 @@ Each document also has a row in ``objective_versions`` with the records version 
 was extracted at, also when it yielded no record, so a start-up sync can tell an
 up-to-date document from one never extracted without re-extracting either.
 The review overlay (``assistant.review``) keeps its tables on the same engine.
+
+Reads are cheap and never wait for a writer: the parsed records of each document are
+kept in memory under their records version (one small query on ``objective_versions``
+tells which are current), so listing re-reads only documents written since, and SQLite
+runs in WAL mode, where readers do not block on a writer's transaction.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, create_engine, delete, func, select
+from sqlalchemy import JSON, Integer, String, create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -46,12 +53,32 @@ class _Version(_Base):
 class ObjectiveStore:
     """Replace, remove and list the objective records of each document, transactionally."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, on_write: Callable[[str], None] | None = None) -> None:
+        """``on_write(doc_id)`` runs after each committed replace or removal (the service refreshes what it derives)."""
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self._engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self._engine, "connect", _sqlite_wal)
         _Base.metadata.create_all(self._engine)
         self._lock = threading.Lock()
+        self._on_write = on_write
+        # doc_id -> (records version, its records in document order); shared, never mutated in place
+        self._records: dict[str, tuple[str, list[Objective]]] = {}
+        self._writes: dict[str, int] = {}  # writes per document by this process (a version can be rewritten)
+        self._cache_lock = threading.Lock()  # not the writers' lock: reads never wait for a write
+        # a connection that never writes: its PRAGMA data_version changes whenever anyone commits
+        self._watch_path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
+        self._migrate_versions()
+
+    def _migrate_versions(self) -> None:
+        """Databases written before ``objective_versions``: each document's records carry its version."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            known = set(session.execute(select(_Version.doc_id)).scalars())
+            legacy = session.execute(select(_Row.doc_id, func.max(_Row.version)).group_by(_Row.doc_id)).all()
+            session.add_all(_Version(doc_id=d, version=v) for d, v in legacy if d not in known)
 
     @property
     def engine(self) -> Engine:
@@ -69,20 +96,66 @@ class ObjectiveStore:
                 )
                 for o in objectives
             )
+        self._forget(doc_id)  # the same version may have been rewritten (a forced re-ingest)
 
     def remove_document(self, doc_id: str) -> int:
         with self._lock, Session(self._engine) as session, session.begin():
             result: Any = session.execute(delete(_Row).where(_Row.doc_id == doc_id))
             session.execute(delete(_Version).where(_Version.doc_id == doc_id))
-            return int(result.rowcount or 0)
+        self._forget(doc_id)
+        return int(result.rowcount or 0)
+
+    def _forget(self, doc_id: str) -> None:
+        with self._cache_lock:
+            self._writes[doc_id] = self._writes.get(doc_id, 0) + 1
+            self._records = {d: v for d, v in self._records.items() if d != doc_id}
+        if self._on_write is not None:
+            self._on_write(doc_id)
+
+    def writes(self) -> dict[str, int]:
+        """How many times this process wrote each document's records (a version can be written again)."""
+        return dict(self._writes)
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever any connection, of any process, commits to the database.
+
+        One statement, for the readers' "did anything change?" (SQLite only; None elsewhere).
+        """
+        if self._watch_path is None:
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = sqlite3.connect(self._watch_path, check_same_thread=False)
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def versions(self) -> dict[str, str]:
-        """Records version of every extracted document, including those with no record."""
+        """Records version of every extracted document, including those with no record (one small query)."""
         with Session(self._engine) as session:
-            # databases written before the versions table: a document's records carry its version
-            legacy = session.execute(select(_Row.doc_id, func.max(_Row.version)).group_by(_Row.doc_id)).all()
-            explicit = session.execute(select(_Version.doc_id, _Version.version)).all()
-            return dict(legacy) | dict(explicit)
+            return {d: v for d, v in session.execute(select(_Version.doc_id, _Version.version))}
+
+    def records(self, versions: dict[str, str], doc_ids: list[str]) -> dict[str, list[Objective]]:
+        """The records of ``doc_ids`` at ``versions``, from memory when already read at that version.
+
+        The returned lists are shared: callers must not modify them.
+        """
+        cached = self._records
+        stale = [d for d in doc_ids if d in versions and cached.get(d, ("",))[0] != versions[d]]
+        if stale:
+            before = dict(self._writes)
+            loaded: dict[str, list[Objective]] = {d: [] for d in stale}
+            tags = {d: versions[d] for d in stale}
+            query = select(_Row.doc_id, _Row.version, _Row.record).where(_Row.doc_id.in_(stale))
+            with Session(self._engine) as session:
+                for doc_id, version, record in session.execute(query.order_by(_Row.doc_id, _Row.char_start)):
+                    loaded[doc_id].append(Objective.model_validate(record))
+                    # the rows are the truth if a write landed between the two queries; a wrong tag
+                    # only means the next read loads the document again
+                    tags[doc_id] = version
+            with self._cache_lock:  # kept unless this process rewrote the document meanwhile
+                fresh = {d: (tags[d], loaded[d]) for d in stale if self._writes.get(d) == before.get(d)}
+                self._records = self._records | fresh
+            cached = cached | {d: (tags[d], loaded[d]) for d in stale}
+        return {d: cached[d][1] for d in doc_ids if d in versions}
 
     def get(self, objective_id: str) -> Objective | None:
         with Session(self._engine) as session:
@@ -97,15 +170,23 @@ class ObjectiveStore:
         doc_id: str | None = None,
         include_previous: bool = False,
     ) -> list[Objective]:
-        query = select(_Row.record)
-        if ambito:
-            query = query.where(func.lower(_Row.ambito) == ambito.lower())
-        if period:
-            query = query.where(_Row.period == period)
-        if doc_id:
-            query = query.where(_Row.doc_id == doc_id)
-        if not include_previous:
-            query = query.where(_Row.scope != "previous")
-        query = query.order_by(_Row.doc_id, _Row.char_start)
-        with Session(self._engine) as session:
-            return [Objective.model_validate(r) for r in session.execute(query).scalars()]
+        """Records in document order (by ``doc_id``, then position), filtered; never modify them (shared)."""
+        versions = self.versions()
+        docs = [doc_id] if doc_id else sorted(versions)
+        by_doc = self.records(versions, docs)
+        wanted = ambito.lower() if ambito else None
+        return [
+            o for d in docs for o in by_doc.get(d, [])
+            if (wanted is None or (o.ambito or "").lower() == wanted)
+            and (not period or o.period == period)
+            and (include_previous or o.scope != "previous")
+        ]
+
+
+def _sqlite_wal(connection: Any, _record: Any) -> None:
+    """Readers never wait for a writer's transaction (write-ahead log instead of a rollback journal)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.analysis import fold, tokenize
+from assistant.evidence import ASKING
+from assistant.evidence import VERB_FORM as _VERB_FORM
 
 _QUANTITY = re.compile(
     r"\bquant[iaoe]\b|\bimport[oi]\b|\bsogli[ae]\b|\bpercentual[ei]\b|\bquot[ae]\b|\bnumero (?:di|dei|delle|degli)\b"
@@ -24,17 +26,22 @@ _PROCEDURE = re.compile(
 )
 _LIST = re.compile(r"^\s*(?:quali|elenca|elencami|che (?:azioni|obiettivi|servizi|interventi|priorita))\b|\bquali sono\b|\bquali\b.*\b(?:azioni|servizi|interventi|misure|priorita|progetti|criteri|strumenti)\b")
 _OBJECTIVES = re.compile(r"\bobiettiv[oi]\b|\bindicator[ei]\b|\bazioni\b|\btarget\b|\btraguard[oi]\b|\bpriorita\b")
-_AFTER_QUANTITY = re.compile(r"\bquant[iaoe]\s+((?:[^\W\d_]+\s*){1,3})")
+_AFTER_QUANTITY = re.compile(r"\bquant[iaoe]\s+((?:[^\W\d_][\w'-]*\s*){1,3})")
+_WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 @dataclass(frozen=True)
 class QuestionShape:
     kind: str
-    """``quantity``, ``who``, ``procedure``, ``objectives``, ``list`` or ``fact``."""
+    """``quantity``, ``when``, ``who``, ``procedure``, ``objectives``, ``list`` or ``fact``."""
     money: bool = False
     percent: bool = False
     item: tuple[str, ...] = ()
-    """Index terms of the counted item ("Quanti *comuni* ...")."""
+    """Index terms of the counted item ("Quanti *comuni* ..."): the content words right after
+    "quanti", up to the first function word ("Quanti comuni *fanno* parte" -> comuni)."""
+    years: tuple[str, ...] = ()
+    """Years the question names ("nel 2014"): a quantity must be the one of that year."""
 
     @property
     def is_list(self) -> bool:
@@ -46,8 +53,10 @@ def shape(question: str) -> QuestionShape:
     q = fold(question)
     if _QUANTITY.search(q):
         m = _AFTER_QUANTITY.search(q)
-        item = tuple(tokenize(m.group(1)))[:2] if m else ()
-        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), item)
+        years = tuple(dict.fromkeys(_YEAR.findall(q)))
+        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), _item(m.group(1)) if m else (), years)
+    if _WHEN.search(q):
+        return QuestionShape("when")
     if _OBJECTIVES.search(q) and _LIST.search(q):
         return QuestionShape("objectives")
     if _PROCEDURE.search(q):
@@ -57,3 +66,14 @@ def shape(question: str) -> QuestionShape:
     if _LIST.search(q):
         return QuestionShape("list")
     return QuestionShape("fact")
+
+
+def _item(words: str) -> tuple[str, ...]:
+    """The leading content words of ``words`` (at most two), stopping at the first function word."""
+    out: list[str] = []
+    for word in words.split():
+        toks = tokenize(word)
+        if not toks or _VERB_FORM.search(word):  # "fanno", "ha", "ammontano": no item, or the item ended
+            break
+        out += [t for t in toks if t not in ASKING]  # "quanti soldi", "quanta parte": no item
+    return tuple(out[:2])

@@ -23,11 +23,11 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -79,6 +79,13 @@ class ReviewEvent(BaseModel):
         default_factory=dict, description="Campo corretto -> {prima, dopo}."
     )
     note: str = ""
+
+
+class OverlayState(NamedTuple):
+    """A document's overlay fingerprint: (records version, rows, last update) per version, and the last event id."""
+
+    groups: tuple[tuple[str | None, int, Any], ...]
+    last_event: int | None
 
 
 class _Base(DeclarativeBase):
@@ -198,6 +205,35 @@ class ReviewStore:
                  "updated_by": r.updated_by, "updated_at": _aware(r.updated_at)}
                 for r in self._rows(session, doc_ids)
             ]
+
+    def state(self) -> dict[str, OverlayState]:
+        """Per document, a fingerprint of its overlay (two grouped queries, no row read).
+
+        Any review write or re-attachment changes it: a row added, updated (``updated_at``),
+        re-attached or flagged (a new event), or attached to another records version.
+        """
+        with Session(self._engine) as session:
+            groups = list(session.execute(
+                select(_Review.doc_id, _Review.version, func.count(), func.max(_Review.updated_at))
+                .group_by(_Review.doc_id, _Review.version)
+            ))
+            events = {d: last for d, last in session.execute(
+                select(_Event.doc_id, func.max(_Event.id)).group_by(_Event.doc_id)
+            )}
+        rows: dict[str, list[tuple[str | None, int, Any]]] = {}
+        for doc_id, version, count, updated in groups:
+            rows.setdefault(doc_id, []).append((version, count, updated))
+        return {
+            d: OverlayState(tuple(sorted(rows.get(d, []), key=lambda g: g[0] or "")), events.get(d))
+            for d in set(rows) | set(events)
+        }
+
+    @staticmethod
+    def pending(state: Mapping[str, OverlayState], versions: Mapping[str, str]) -> bool:
+        """Whether :meth:`reconcile` has work: a row attached to another records version than its document's."""
+        return any(
+            version != versions[d] for d, s in state.items() if d in versions for version, _, _ in s.groups
+        )
 
     # -- writing -----------------------------------------------------------------------
     def review(
@@ -335,6 +371,29 @@ def best_match(
     return None if best is None else (best[1], best[0])
 
 
+class Merged(NamedTuple):
+    """One reviewed row, the record the list filters apply to, and whether it exists only in the overlay."""
+
+    base: Objective
+    row: ReviewedObjective
+    overlay_only: bool
+
+
+def merge_rows(records: Sequence[Objective], overlay: Sequence[Mapping[str, Any]]) -> list[Merged]:
+    """Every row of :func:`merge` (rejected ones included, nothing filtered), in document order."""
+    by_id = {o["objective_id"]: o for o in overlay if not o["added"] and not o["stale"]}
+    rows: list[Merged] = []
+    for r in records:
+        o = by_id.get(r.objective_id)
+        rows.append(Merged(r, _reviewed(r.model_dump(mode="json"), o) if o else ReviewedObjective(**r.model_dump()),
+                           False))
+    for o in overlay:
+        if o["added"] or o["stale"]:
+            rows.append(Merged(Objective.model_validate(o["base"]), _reviewed(o["base"], o), True))
+    # in document order; records added without a span come after the document's others
+    return sorted(rows, key=lambda m: (m.row.doc_id, m.row.char_end == 0, m.row.char_start, m.row.char_end))
+
+
 def merge(
     records: Sequence[Objective],
     overlay: Sequence[Mapping[str, Any]],
@@ -347,20 +406,10 @@ def merge(
     ``keep`` filters overlay-only rows the way the store filtered ``records`` (ambito, period, doc).
     Rejected rows are left out unless ``include_rejected``.
     """
-    by_id = {o["objective_id"]: o for o in overlay if not o["added"] and not o["stale"]}
-    rows: list[ReviewedObjective] = []
-    for r in records:
-        o = by_id.get(r.objective_id)
-        rows.append(_reviewed(r.model_dump(mode="json"), o) if o else ReviewedObjective(**r.model_dump()))
-    for o in overlay:
-        if o["added"] or o["stale"]:
-            base = Objective.model_validate(o["base"])
-            if keep(base):
-                rows.append(_reviewed(o["base"], o))
-    if not include_rejected:
-        rows = [r for r in rows if r.review_status != "rifiutato"]
-    # in document order; records added without a span come after the document's others
-    return sorted(rows, key=lambda r: (r.doc_id, r.char_end == 0, r.char_start, r.char_end))
+    return [
+        m.row for m in merge_rows(records, overlay)
+        if (not m.overlay_only or keep(m.base)) and (include_rejected or m.row.review_status != "rifiutato")
+    ]
 
 
 def _reviewed(base: Mapping[str, Any], o: Mapping[str, Any]) -> ReviewedObjective:

@@ -1,21 +1,25 @@
 """The objective side of the application object: records, review, alignment, LLM proposals.
 
 :class:`ObjectivesMixin` is part of :class:`assistant.service.Assistant` (kept in its own module so
-each stays small); it uses the assistant's settings, stores, locks and documents.
+each stays small); it uses the assistant's settings, stores, locks and documents. The reviewed
+table (records plus review overlay) is cached by :mod:`assistant.objective_table`.
 """
-
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from assistant.objective_table import Entry, ObjectiveTable, ReviewedTableCache, TableStores, select
 from assistant.settings import Settings
 from assistant.store_errors import objectives_db
 from ingest.document import ParsedDocument
 from ingest.embeddings import Embedder
 from ingest.errors import NotFound
 from ingest.index import ChromaStore, IndexedDocument
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from assistant.objectives_store import ObjectiveStore
     from assistant.review import ReviewedObjective, ReviewEvent, ReviewStore
 
+__all__ = ["ObjectiveTable", "ObjectivesMixin", "records_version"]
 
 
 class ObjectivesMixin:
@@ -101,8 +106,18 @@ class ObjectivesMixin:
                 from assistant.objectives_store import ObjectiveStore
 
                 with objectives_db(self.settings.objectives_url):
-                    self._objectives = ObjectiveStore(self.settings.objectives_url)
+                    self._objectives = ObjectiveStore(self.settings.objectives_url, on_write=self._records_written)
             return self._objectives
+
+    def _records_written(self, doc_id: str) -> None:
+        """After an ingest or removal, the writer (not the next reader) merges the document's rows again;
+        readers meanwhile are served the table as it was. Not during the start-up sync, which builds once."""
+        if self.__dict__.get("_objective_table") is None or self.__dict__.get("_syncing") or not self._objectives_synced:
+            return  # nobody read the table yet, or the start-up sync (to come, or under way) builds it once
+        try:
+            self._table()
+        except Exception:  # noqa: BLE001 - the records are stored; the next read builds the table itself
+            log.exception("objectives table not refreshed after writing %s", doc_id)
 
     def sync_objectives(self) -> None:
         """Bring the records in line with the index (documents indexed elsewhere, or removed).
@@ -114,19 +129,24 @@ class ObjectivesMixin:
         from assistant.extraction.extractor import extract_objectives
 
         with self._write_lock:
-            store = self.objective_store()
-            with objectives_db(self.settings.objectives_url):
-                stored = store.versions()
-            live = {d.meta.doc_id: d for d in self.documents()}
-            for doc_id in set(stored) - set(live):
+            self.__dict__["_syncing"] = True  # the table is built once at the end, not once per document
+            try:
+                store = self.objective_store()
                 with objectives_db(self.settings.objectives_url):
-                    store.remove_document(doc_id)
-            for doc_id, doc in live.items():
-                if stored.get(doc_id) != records_version(doc.version):
-                    records = extract_objectives(self.document(doc_id))
+                    stored = store.versions()
+                live = {d.meta.doc_id: d for d in self.documents()}
+                for doc_id in set(stored) - set(live):
                     with objectives_db(self.settings.objectives_url):
-                        store.replace_document(doc_id, records_version(doc.version), records)
+                        store.remove_document(doc_id)
+                for doc_id, doc in live.items():
+                    if stored.get(doc_id) != records_version(doc.version):
+                        records = extract_objectives(self.document(doc_id))
+                        with objectives_db(self.settings.objectives_url):
+                            store.replace_document(doc_id, records_version(doc.version), records)
+            finally:
+                self.__dict__["_syncing"] = False
             self._objectives_synced = True
+        self._table()  # built here (start-up), so the first read of the table does not pay for it
 
     def objectives(
         self,
@@ -142,14 +162,18 @@ class ObjectivesMixin:
         skipped ``warm_up`` (a CLI command) synchronises once here, unless a write is
         under way (then the stored records are served as they are).
         """
+        self._ensure_synced()
+        store = self.objective_store()
+        with objectives_db(self.settings.objectives_url):
+            return store.list(ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous)
+
+    def _ensure_synced(self) -> None:
+        """A process that skipped ``warm_up`` (a CLI command) syncs once, unless a write is under way."""
         if not self._objectives_synced and self._write_lock.acquire(blocking=False):
             try:
                 self.sync_objectives()
             finally:
                 self._write_lock.release()
-        store = self.objective_store()
-        with objectives_db(self.settings.objectives_url):
-            return store.list(ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous)
 
     # -- review (approve, correct, reject, add; see assistant/review.py) ----
     def review_store(self) -> ReviewStore:
@@ -165,14 +189,54 @@ class ObjectivesMixin:
     def _span_text(self, o: Objective) -> str:
         return self.document(o.doc_id).text[o.char_start : o.char_end]
 
+    def _table_stores(self) -> TableStores:
+        return TableStores(self.objective_store(), self.review_store(), self.settings.objectives_url,
+                           self._span_text)
+
     def _reviews_in_line(self) -> ReviewStore:
         """The overlay, its rows re-attached to (or flagged against) the current records."""
-        store, reviews = self.objective_store(), self.review_store()
-        with objectives_db(self.settings.objectives_url):
-            reviews.reconcile(
-                store.versions(), lambda d: store.list(doc_id=d, include_previous=True), self._span_text
-            )
-        return reviews
+        stores = self._table_stores()
+        stores.reconcile(stores.state())
+        return stores.reviews
+
+    def _table_memo(self) -> ReviewedTableCache:
+        # kept in the instance dict: the assistant's constructor (service.py) need not know of it
+        memo: ReviewedTableCache | None = self.__dict__.get("_objective_table")
+        if memo is None:
+            stores = self._table_stores()  # outside the init lock, which opening the stores takes
+            with self._init_lock:
+                memo = self.__dict__.setdefault("_objective_table", ReviewedTableCache(stores))
+        return memo
+
+    def _table(self, *, wait: bool = True) -> list[Entry]:
+        """Every row of the reviewed table (see ``ReviewedTableCache.read``)."""
+        self._ensure_synced()
+        return self._table_memo().read(wait=wait)
+
+    def reviewed_table(
+        self,
+        *,
+        ambito: str | None = None,
+        period: str | None = None,
+        doc_id: str | None = None,
+        include_previous: bool = False,
+        include_candidates: bool = False,
+        status: str | None = None,
+        include_rejected: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        wait: bool = True,
+    ) -> ObjectiveTable:
+        """The objectives table as :meth:`reviewed_objectives` selects it, one page of it (``offset``,
+        ``limit``; everything by default) and the number of rows matching the filters.
+
+        ``wait=False``: while another thread merges newly written records, the table as it was.
+        """
+        return select(
+            self._table(wait=wait), ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous,
+            include_candidates=include_candidates, status=status, include_rejected=include_rejected,
+            limit=limit, offset=offset,
+        )
 
     def reviewed_objectives(
         self,
@@ -189,23 +253,12 @@ class ObjectivesMixin:
 
         By default the selected objectives and guidelines plus whatever a person approved, corrected or
         added; ``include_candidates`` adds lower-scored candidates; ``status`` keeps one review status.
+        The rows are shared with later reads: do not modify them.
         """
-        from assistant import review
-        from assistant.extraction.selection import is_shown
-
-        filters = {"ambito": ambito, "period": period, "doc_id": doc_id, "include_previous": include_previous}
-        records = self.objectives(**filters)  # type: ignore[arg-type]
-        reviews = self._reviews_in_line()
-        with objectives_db(self.settings.objectives_url):
-            live = set(self.objective_store().versions())
-            overlay = reviews.overlay(live)
-        rows = review.merge(
-            records, overlay, keep=lambda o: review.matches(o, **filters),  # type: ignore[arg-type]
-            include_rejected=include_rejected or status == "rifiutato",
-        )
-        if not include_candidates:
-            rows = [r for r in rows if review.is_shown_reviewed(r, is_shown)]
-        return [r for r in rows if status is None or r.review_status == status]
+        return self.reviewed_table(
+            ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous,
+            include_candidates=include_candidates, status=status, include_rejected=include_rejected,
+        ).rows
 
     def reviewed_objective(self, objective_id: str) -> ReviewedObjective:
         """One row of the review table, whatever its status."""

@@ -40,6 +40,8 @@ def objectives(
     as_json: JsonOption = False,
     fmt: Annotated[str | None, typer.Option("--format", help="csv, xlsx o json.")] = None,
     output: OutOption = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=5000, help="Al massimo tante righe.")] = None,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Righe da saltare (con --limit: pagine).")] = 0,
 ) -> None:
     """Obiettivi, azioni, indicatori e target dei piani (tabella esportabile)."""
     from assistant import export
@@ -50,13 +52,18 @@ def objectives(
         fail(f"formato «{fmt}» non ammesso: usare csv, xlsx o json", code=EXIT_USAGE)
     if fmt == "xlsx" and output is None:
         fail("--format xlsx richiede --output FILE", code=EXIT_USAGE)
-    records = run(lambda: assistant().reviewed_objectives(
+    table = run(lambda: assistant().reviewed_table(
         ambito=ambito, period=period, doc_id=doc, include_previous=previous, include_candidates=everything,
-        status="approvato" if approved else None,
+        status="approvato" if approved else None, limit=limit, offset=offset,
     ))
+    records = table.rows
+    if (limit is not None or offset) and records:
+        typer.echo(f"Righe {offset + 1}-{offset + len(records)} di {table.total}.", err=True)
+    elif limit is not None or offset:
+        typer.echo(f"Nessuna riga dopo la {offset}ª (in tutto {table.total}).", err=True)
     if as_json or fmt == "json":
         if output is not None:
-            _write(export.to_json(records), output)
+            _write(table.to_json(), output)
         else:
             typer.echo(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False))
         return

@@ -12,8 +12,11 @@ throw-away copy: it uploads (and then deletes) one document.
    request, and for SSE the time to the first event.
 2. **During an ingestion**: a modified copy of the largest plan of ``--corpus``
    (``001_*`` when present; one line appended so it is not refused as a duplicate)
-   is uploaded under a new name; while its job runs the same JSON and SSE rounds
-   run again, and ``GET /v1/objectives`` is polled. The copy is deleted at the end.
+   is uploaded under a new name, twice. First upload: ``GET /v1/objectives`` is
+   polled alone from the upload until the document is ``pronto`` (phase 1, text,
+   then phase 2, embeddings). Second upload: the same JSON and SSE rounds run while
+   its job runs (phase 1, ``testo``) and again while its embeddings are computed
+   (phase 2, ``embedding``), the objectives still polled. Each copy is deleted at the end.
 
 Prints p50/p95/max, errors (non-2xx or transport failures), SSE time-to-first-event
 and ``GET /v1/objectives`` p95 during the ingestion. The server's rate limits apply
@@ -188,6 +191,46 @@ def job_status(client: httpx.Client, job_id: str, key: str) -> dict[str, Any]:
     return client.get(f"/v1/jobs/{job_id}", headers={"X-API-Key": key}).json()  # type: ignore[no-any-return]
 
 
+def document_state(client: httpx.Client, doc_id: str) -> str:
+    for doc in client.get("/v1/documents").json():
+        if doc.get("doc_id") == doc_id:
+            return str(doc.get("state", ""))
+    return ""
+
+
+def ingest_while(client: httpx.Client, args: argparse.Namespace, plan: Path, rounds: Callable[[str], None],
+                 objectives: Round, limit: float = 600.0) -> tuple[str | None, float]:
+    """Upload a copy of ``plan``; run ``rounds("testo")`` while its job runs (phase 1) and
+    ``rounds("embedding")`` while its embeddings are computed (phase 2), polling the objectives
+    table meanwhile; wait until the document is ``pronto``, delete it, return (doc_id, seconds)."""
+    job_id = upload_copy(client, plan, args.key)
+    wait_running(client, job_id, args.key)
+    started = time.perf_counter()
+    stop = threading.Event()
+    poller = threading.Thread(target=poll_objectives, args=(args.url, stop, objectives), daemon=True)
+    poller.start()
+    try:
+        if job_status(client, job_id, args.key)["status"] == "running":
+            rounds("testo")
+        job = job_status(client, job_id, args.key)
+        while job["status"] in ("queued", "running"):
+            time.sleep(0.2)
+            job = job_status(client, job_id, args.key)
+        doc_id = next((o["doc_id"] for o in job["outcomes"] if o["doc_id"] and o["status"] == "indicizzato"), None)
+        if doc_id is None:
+            raise SystemExit(f"upload not indexed: {job}")
+        if document_state(client, doc_id) != "pronto":
+            rounds("embedding")
+        while document_state(client, doc_id) != "pronto" and time.perf_counter() - started < limit:
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        poller.join()
+    seconds = round(time.perf_counter() - started, 1)
+    client.delete(f"/v1/documents/{doc_id}", headers={"X-API-Key": args.key})
+    return doc_id, seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m eval.bench_load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -208,35 +251,29 @@ def main(argv: list[str] | None = None) -> None:
                 run_round(args.url, "idle sse", ask_sse, asked, args.n)]
 
         plan = largest_plan(args.corpus)
-        job_id = upload_copy(client, plan, args.key)
-        wait_running(client, job_id, args.key)
-        started = time.perf_counter()
-        stop = threading.Event()
+        # 1. the objectives table alone, through a whole ingestion (text, then embeddings)
         objectives = Round("objectives during ingestion")
-        poller = threading.Thread(target=poll_objectives, args=(args.url, stop, objectives), daemon=True)
-        poller.start()
+        doc_id, seconds = ingest_while(client, args, plan, lambda _phase: None, objectives)
+        results["ingestion_objectives"] = {"doc_id": doc_id, "seconds": seconds}
+        # 2. concurrent asks during phase 1 (text) and phase 2 (embeddings) of a second upload
         busy: list[Round] = []
-        for name, call in (("ingesting json", ask_json), ("ingesting sse", ask_sse)):
-            if job_status(client, job_id, args.key)["status"] != "running":
-                break
-            busy.append(run_round(args.url, name, call, asked, args.n))
-        job = job_status(client, job_id, args.key)
-        while job["status"] in ("queued", "running"):
-            time.sleep(0.2)
-            job = job_status(client, job_id, args.key)
-        stop.set()
-        poller.join()
-        results["ingestion"] = {"file": plan.name, "status": job["status"], "seconds": round(time.perf_counter() - started, 1),
-                                "rounds_while_running": len(busy)}
-        for outcome in job["outcomes"]:
-            if outcome["doc_id"] and outcome["status"] == "indicizzato":
-                client.delete(f"/v1/documents/{outcome['doc_id']}", headers={"X-API-Key": args.key})
+        with_asks = Round("objectives during ingestion, with asks")
 
-    results["rounds"] = [r.summary() for r in idle + busy + [objectives]]
+        def ask_rounds(phase: str) -> None:
+            for name, call in ((f"{phase} json", ask_json), (f"{phase} sse", ask_sse)):
+                busy.append(run_round(args.url, name, call, asked, args.n))
+
+        doc_id, seconds = ingest_while(client, args, plan, ask_rounds, with_asks)
+        results["ingestion"] = {"file": plan.name, "doc_id": doc_id, "seconds": seconds,
+                                "rounds": [r.name for r in busy]}
+        objectives_rounds = [objectives, with_asks]
+
+    results["rounds"] = [r.summary() for r in idle + busy + objectives_rounds]
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
         return
-    print(f"{args.url}  n={args.n}  ingestion of a copy of {plan.name}: {results['ingestion']}")
+    print(f"{args.url}  n={args.n}  copies of {plan.name}: objectives alone {results['ingestion_objectives']}, "
+          f"with asks {results['ingestion']}")
     for row in results["rounds"]:
         extra = ""
         if "first_event_p50" in row:

@@ -105,9 +105,12 @@ def questions(n: int, path: Path = QA_DEV) -> list[str]:
 
 
 def _changed(text: str) -> str:
+    """``text`` with a paragraph appended; the paragraph differs at every call, so that a run on a
+    reused index (``--reuse``) really changes the document whatever earlier runs left indexed."""
     return text + (
         "\n\nAggiornamento del piano\n\nIl presente aggiornamento integra la programmazione con un nuovo "
-        "servizio di sostegno alla domiciliarità per le persone anziane fragili e le loro famiglie.\n"
+        "servizio di sostegno alla domiciliarità per le persone anziane fragili e le loro famiglie "
+        f"(revisione {time.time_ns()}).\n"
     )
 
 

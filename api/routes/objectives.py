@@ -103,10 +103,20 @@ def negotiate(requested: Format | None, accept: str) -> Format:
     summary="Obiettivi, azioni e indicatori dei piani, con lo stato di revisione",
     description="Filtri facoltativi `ambito`, `period`, `doc_id`; `status=approvato` per i soli record approvati; "
     "`include=candidates` per i candidati con punteggio più basso. Formato con `format=json|csv|xlsx` oppure con "
-    "l'intestazione Accept (`text/csv`, `" + XLSX + "`). I record rifiutati non compaiono.",
+    "l'intestazione Accept (`text/csv`, `" + XLSX + "`). I record rifiutati non compaiono.\n\n"
+    "Paginazione facoltativa: `limit` (1-5000 righe) e `offset` (righe da saltare); senza `limit` l'elenco è "
+    "completo. L'intestazione `X-Total-Count` dà sempre il numero di record che rispondono ai filtri e, se ne "
+    "restano altri, `Link` indica la pagina seguente (`rel=\"next\"`).",
     response_model=None,
     responses={
-        200: {"model": ReviewedList, "content": {"text/csv": {}, XLSX: {}}, "description": "Elenco degli obiettivi."},
+        200: {
+            "model": ReviewedList, "content": {"text/csv": {}, XLSX: {}}, "description": "Elenco degli obiettivi.",
+            "headers": {
+                "X-Total-Count": {"description": "Record che rispondono ai filtri (tutte le pagine).",
+                                  "schema": {"type": "integer"}},
+                "Link": {"description": "`<url>; rel=\"next\"` quando restano altre righe.", "schema": {"type": "string"}},
+            },
+        },
         **responses(401, 403, 422, 503),
     },
 )
@@ -123,22 +133,29 @@ def list_objectives(
         Query(description="Solo i record con questo stato di revisione."),
     ] = None,
     fmt: Annotated[Format | None, Query(alias="format")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=5000, description="Al massimo tante righe (tutte se assente).")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Righe da saltare.")] = 0,
 ) -> Response:
     from assistant import export
 
-    objs = assistant.reviewed_objectives(
+    table = assistant.reviewed_table(
         ambito=ambito, period=period, doc_id=doc_id, include_previous=include_previous,
-        include_candidates=include == "candidates", status=status,
+        include_candidates=include == "candidates", status=status, limit=limit, offset=offset,
+        wait=False,  # while an ingestion merges its new records, the table as it was
     )
+    headers = {"X-Total-Count": str(table.total)}
+    if limit is not None and offset + limit < table.total:
+        headers["Link"] = f'<{request.url.include_query_params(offset=offset + limit, limit=limit)}>; rel="next"'
     chosen = negotiate(fmt, request.headers.get("accept", ""))
     if chosen == "csv":
-        return Response(export.to_csv(objs), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="obiettivi.csv"'})
+        return Response(export.to_csv(table.rows), media_type="text/csv; charset=utf-8",
+                        headers=headers | {"Content-Disposition": 'attachment; filename="obiettivi.csv"'})
     if chosen == "xlsx":
         buffer = BytesIO()
-        export.to_xlsx(objs, buffer)
-        return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="obiettivi.xlsx"'})
-    return Response(export.to_json(objs), media_type="application/json")
+        export.to_xlsx(table.rows, buffer)
+        return Response(buffer.getvalue(), media_type=XLSX,
+                        headers=headers | {"Content-Disposition": 'attachment; filename="obiettivi.xlsx"'})
+    return Response(table.to_json(), media_type="application/json", headers=headers)
 
 
 @router.get(

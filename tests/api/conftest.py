@@ -122,3 +122,13 @@ def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
 def uploads_left(live: LiveServer) -> list[str]:
     folder = live.data_dir / "uploads"
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+
+
+@pytest.fixture(scope="session")
+def corpus_live(corpus_assistant: Assistant) -> Iterator[LiveServer]:
+    """The API over the real corpus (the session's ``corpus_assistant``, indexed once): real answers."""
+    server = LiveServer(
+        create_app(assistant=corpus_assistant), data_dir=corpus_assistant.settings.data_dir, assistant=corpus_assistant
+    )
+    yield server
+    server.stop()

@@ -120,7 +120,7 @@ def test_partial_when_a_name_of_the_question_is_missing(app: Assistant) -> None:
         "Il fondo di microcredito del casalasco per le famiglie in difficoltà economica è gestito dalla Fondazione Aurelia?"
     )
     assert answer.status == "partial"
-    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Casalasco non contengono indicazioni su «Fondazione», «Aurelia»."
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Casalasco non contengono indicazioni su «Fondazione Aurelia»."
 
 
 def test_not_found_declines(app: Assistant) -> None:

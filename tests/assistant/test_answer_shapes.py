@@ -1,0 +1,151 @@
+"""The question's shape picks the sentence that states the fact; the status says what is missing.
+
+Purpose-made plans of two fictional ambiti, indexed in a real embedded Chroma: each case has a
+distractor sentence that shares the question's words but does not answer it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.compose import phrase_share, term_pairs
+from assistant.evidence import group_labels
+from assistant.quantities import counts_item, is_table_row
+from assistant.question import shape
+from assistant.service import Assistant
+from assistant.settings import Settings
+
+MANIFEST = """documents:
+  - doc_id: borgo
+    source: borgo.txt
+    title: "Piano Borgoalto"
+    ambito: Borgoalto
+    period: 2015-2017
+    kind: piano
+  - doc_id: valle
+    source: valle.txt
+    title: "Piano Valdoria"
+    ambito: Valdoria
+    period: 2015-2017
+    kind: piano
+"""
+BORGO = """Piano di Zona 2015-2017 dell'Ambito di Borgoalto
+
+GOVERNANCE
+
+L'Ufficio di Piano coordina i progetti del distretto ed è responsabile delle funzioni tecniche e amministrative della programmazione, della valutazione e del monitoraggio degli interventi.
+
+Responsabile dell'Ufficio di Piano è il Direttore dei Servizi Sociali del Comune capofila.
+
+Circa il 18% della spesa sociale fa parte della gestione associata dei servizi.
+
+La nostra dimensione distrettuale è ricca di realtà amministrative (12 Comuni) e di associazioni del terzo settore.
+
+BUONO TRASPORTO
+
+Il buono trasporto sociale si rivolge a persone con disabilità che non possono usare i mezzi pubblici. È concesso dopo la valutazione dell'assistente sociale del Comune di residenza. Dura al massimo sei mesi ed è rinnovabile una volta.
+"""
+VALLE = """Piano di Zona 2015-2017 dell'Ambito di Valdoria
+
+SERVIZI PER GLI ANZIANI
+
+Il Buono Pasto per anziani soli si attiva con una domanda allo sportello sociale del Comune.
+
+BENI COMUNI
+
+Il Consiglio comunale ha approvato il Regolamento per la cura dei beni comuni, che affida ai cittadini la manutenzione dei giardini.
+"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Assistant]:  # noqa: ANN001
+    root = tmp_path_factory.mktemp("shapes")
+    plans = root / "piani"
+    plans.mkdir()
+    (plans / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
+    (plans / "borgo.txt").write_text(BORGO, encoding="utf-8")
+    (plans / "valle.txt").write_text(VALLE, encoding="utf-8")
+    assistant = Assistant(settings=Settings(data_dir=root / "data", corpus_dir=plans), embedder=embedder)
+    report = assistant.ingest([plans])
+    assert not report.failed, [o.error for o in report.failed]
+    yield assistant
+
+
+def test_who_question_quotes_the_sentence_that_names_the_role(app: Assistant) -> None:
+    answer = app.ask("Chi è il responsabile dell'Ufficio di Piano di Borgoalto?")
+    assert answer.status == "answered"
+    assert answer.answer.splitlines()[0] == (
+        "Secondo «Piano Borgoalto»: Responsabile dell'Ufficio di Piano è il Direttore dei Servizi Sociali "
+        "del Comune capofila. [1]"
+    )
+    assert "funzioni tecniche" not in answer.answer.splitlines()[0]
+
+
+def test_count_question_quotes_the_number_of_the_counted_item(app: Assistant) -> None:
+    answer = app.ask("Quanti comuni fanno parte dell'ambito di Borgoalto?")
+    assert answer.status == "answered"
+    assert "(12 Comuni)" in answer.answer.splitlines()[0]
+    assert "18%" not in answer.answer  # "fa parte" shares a word, not the counted item
+    assert {c.chunk.doc_id for c in answer.citations} == {"borgo"}
+
+
+def test_procedure_question_reads_on_after_the_lead_sentence(app: Assistant) -> None:
+    answer = app.ask("Come funziona il buono trasporto sociale a Borgoalto?")
+    assert answer.status == "answered"
+    first = answer.answer.splitlines()[0]
+    assert first.startswith("Secondo «Piano Borgoalto»: Il buono trasporto sociale si rivolge a persone con disabilità")
+    # the following sentences share no word with the question, yet they say how it works
+    assert "È concesso dopo la valutazione dell'assistente sociale" in first
+    assert "Dura al massimo sei mesi" in first and first.endswith("[1]")
+
+
+def test_a_fact_missing_in_the_named_ambito_says_so_and_names_who_has_it(app: Assistant) -> None:
+    answer = app.ask("Come si attiva il Buono Pasto per anziani soli a Borgoalto?")
+    assert answer.status in ("partial", "not_found")
+    lines = answer.answer.splitlines()
+    assert "ambito di Borgoalto" in lines[0] and "«Pasto»" in lines[0]
+    assert "Ne parlano invece, per un altro ambito: «Piano Valdoria»." in lines
+    assert all(c.chunk.doc_id == "borgo" for c in answer.citations)  # the other ambito is named, not cited
+
+
+def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistant) -> None:
+    answer = app.ask("In che anno è stato approvato il Regolamento per la cura dei beni comuni a Valdoria?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Valdoria non riportano la data richiesta")
+    assert any("Regolamento per la cura dei beni comuni" in c.text for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "item", "years"),
+    [
+        ("Quanti comuni fanno parte dell'ambito casalasco?", "quantity", ("comun",), ()),
+        ("Quanti anziani ultrasessantacinquenni conta il distretto?", "quantity", ("anzian", "ultrasessantacinquenn"), ()),
+        ("Quanto ha speso il comune per i minori nel 2014?", "quantity", (), ("2014",)),
+        ("A quanto ammontano le risorse per il 2019?", "quantity", (), ("2019",)),
+        ("Con quanti soldi partivano i gruppi di progetto?", "quantity", (), ()),
+        ("In che anno è stato approvato il regolamento?", "when", (), ()),
+        ("Entro quando va firmato il protocollo?", "when", (), ()),
+        ("Chi è il responsabile dell'Ufficio di Piano?", "who", (), ()),
+    ],
+)
+def test_question_shape_item_and_years(question: str, kind: str, item: tuple[str, ...], years: tuple[str, ...]) -> None:
+    got = shape(question)
+    assert (got.kind, got.item, got.years) == (kind, item, years)
+
+
+def test_small_evidence_helpers() -> None:
+    assert counts_item("ricca di realtà amministrative (20 Comuni) e del terzo settore", ["comun"])
+    assert not counts_item("circa il 18% della spesa fa parte della gestione dei Comuni", ["comun"])
+    pairs = term_pairs(["respons", "uffic"], {"respons": 4.0, "uffic": 2.0})
+    assert pairs == [("respons", "uffic")]
+    assert phrase_share(["respons", "uffic", "pian", "dirigent"], pairs) == 1.0
+    assert phrase_share(["uffic", "pian", "sogg", "support", "programm", "respons"], pairs) == 0.0
+    assert is_table_row("F2-Schizofrenia, disturbi deliranti 17 93 191 99 400")
+    assert not is_table_row("Il distretto comprende 48 Comuni con circa 163.000 abitanti.")
+    assert group_labels("Come funziona il voucher per le dimissioni protette a Crema?", {"voucher", "protett"}) == [
+        "voucher per le dimissioni protette"
+    ]
+    assert group_labels("Quanto ha speso il comune per i minori nel 2014?", {"minor", "2014"}) == ["minori nel 2014"]
+    assert group_labels("risorse, gestione e progetti?", {"risors", "progett"}) == ["risorse", "progetti"]
