@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from ingest.schemas import Chunk
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+_NOT_AN_END = re.compile(
+    r"(?:^|(?<=\n)|(?<=^[ \t])|(?<=\n[ \t]))(?:\d{1,2}|[a-zA-Z])[.)]$"  # a list number at the start of a line
+    r"|\b(?:n|nn|es|art|artt|pag|pagg|cfr|rif|lett|tel|dott|sig|prof|ss)\.$",
+    re.IGNORECASE,
+)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"“«(]?[A-ZÀ-Ý0-9])|\n+")
 
 
@@ -22,10 +27,16 @@ class Span:
 
 
 def sentence_spans(text: str) -> list[Span]:
-    """Sentence-like spans of ``text`` (sentences, list items, lines), trimmed."""
+    """Sentence-like spans of ``text`` (sentences, list items, lines), trimmed.
+
+    A full stop after a list number ("1. Dimensione …") or an abbreviation ("n. 3",
+    "es. Una famiglia") ends no sentence.
+    """
     spans = []
     pos = 0
     for m in _SENTENCE_BREAK.finditer(text):
+        if "\n" not in m.group() and _NOT_AN_END.search(text, max(pos, m.start() - 8), m.start()):
+            continue
         spans.append(Span(pos, m.start()))
         pos = m.end()
     spans.append(Span(pos, len(text)))

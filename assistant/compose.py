@@ -38,6 +38,7 @@ from assistant.quantities import (
     number_tied,
 )
 from assistant.question import QuestionShape
+from ingest.units import BULLET
 
 if TYPE_CHECKING:
     from assistant.retrieval import SearchResult
@@ -189,9 +190,13 @@ def select(
     covered = set(first.hit)
     used = len(first.text)
     passages = {first.chunk.chunk_id}
-    if shape.kind == "procedure":
-        # how something works is told by the sentences that follow its lead, terms or not
-        for c in continuation(first, config):
+    introduces = first.text.rstrip().endswith(":")
+    if introduces:  # the answer is the list the lead introduces
+        limit, budget = max(limit, config.list_items + 1), max(budget, config.list_chars)
+    if shape.kind == "procedure" or introduces:
+        # how something works is told by the sentences that follow its lead, terms or not;
+        # a sentence ending in a colon says nothing until the items it introduces
+        for c in continuation(first, config, limit=config.list_items if introduces else 3):
             if len(chosen) >= limit or used + min(len(c.text), 320) > budget:
                 break
             chosen.append(c)
@@ -222,16 +227,25 @@ def select(
 
 
 def continuation(first: Candidate, config: AnswerConfig, limit: int = 3) -> list[Candidate]:
-    """The quotable sentences right after ``first`` in its paragraph (no blank line between)."""
+    """The quotable sentences right after ``first`` in its paragraph (no blank line between).
+
+    A sentence ending in a colon continues across blank lines through the list it introduces
+    (items opening with a bullet or a number, or following an item that ends in ";").
+    """
     text = first.chunk.text
     out: list[Candidate] = []
     end = first.span.end
+    introduces = first.text.rstrip().endswith(":")
     for span in quotable_spans(text):
         if span.start < end:
             continue
-        if "\n\n" in text[end : span.start] or len(out) >= limit:
+        if len(out) >= limit:
             break
         raw = text[span.start : span.end]
+        if "\n\n" in text[end : span.start]:
+            item = bool(BULLET.match(raw)) or bool(out and out[-1].text.rstrip().endswith(";"))
+            if not (introduces and (item or not out)):
+                break
         if not is_quotable(raw):
             break
         clean = clean_text(raw)

@@ -200,6 +200,13 @@ def missing_terms(specific: Sequence[Specific], text: str) -> list[Specific]:
 # -- quotable sentences --------------------------------------------------------
 _BLOCK_TAG = re.compile(r"</?(?:p|ul|ol|li|br|div|tr|td|th|table|h\d)\b[^>]*>", re.I)
 _TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
+_DATE_LIKE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+_ENUMERATOR = re.compile(r"\d{1,2}[.)](?:\s|$)")
+_REFERENCE = re.compile(
+    r"\b(?:n|nn|n°|nr|art|artt|l|lr|l\.r|dgr|d\.g\.r|dpcm|d\.p\.c\.m|dlgs|d\.lgs|comma|lett|cap|capitolo|par|"
+    r"punto|obiettivo|azione|legge|regionale|decreto|delibera|allegato|tabella|figura)\.?\s*$",
+    re.IGNORECASE,
+)
 _YEAR_LIKE = re.compile(r"^(?:19|20)\d\d(?:[/-](?:19|20)?\d\d)?$")
 _NUMBER = re.compile(r"\d")
 
@@ -251,8 +258,22 @@ def is_quotable(sentence: str) -> bool:
 
 
 def has_data_number(text: str) -> bool:
-    """True when ``text`` holds a number that is not just a year (a count, amount, share)."""
-    return any(w[:1].isdigit() and not _YEAR_LIKE.match(w) for w in _WORD.findall(clean_text(text)))
+    """True when ``text`` holds a figure (a count, amount, share).
+
+    Not figures: years, dates, a list number opening the text ("3) Omogeneità …") and the
+    numbers of references ("n. 287", "art. 4", "L. 381/91", "Obiettivo 9").
+    """
+    clean = clean_text(text)
+    for m in _WORD.finditer(clean):
+        w = m.group()
+        if not w[:1].isdigit() or _YEAR_LIKE.match(w) or _DATE_LIKE.match(w):
+            continue
+        if m.start() == len(clean) - len(clean.lstrip()) and _ENUMERATOR.match(clean, m.start()):
+            continue
+        if _REFERENCE.search(clean, max(0, m.start() - 14), m.start()):
+            continue
+        return True
+    return False
 
 
 def folded_tokens(text: str) -> set[str]:

@@ -27,7 +27,8 @@ from ingest.schemas import Chunk
 from ingest.structure import find_headings
 
 KINDS = ("heading", "paragraph", "list_item", "table_row")
-_BULLET = re.compile(r"^(?:[-–•·▪►✓\u2022\uf0b7\uf0a7]|\d{1,2}[.)]|[a-z][.)])\s")
+BULLET = re.compile(r"^(?:[-–•·▪►✓\u2022\uf0b7\uf0a7]|\d{1,2}[.)]|[a-z][.)])\s")
+"""A list item's opening: a bullet, "1." or "a)"."""
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý0-9“\"(])")
 MAX_UNIT_CHARS = 450
 
@@ -132,7 +133,7 @@ def units_of(
             if stripped not in titles:
                 current_path = (*path, stripped)
             continue
-        if _BULLET.match(stripped):
+        if BULLET.match(stripped):
             flush()
             for a, b in _sentence_pieces(text, s, e, max_chars):
                 units.append(Unit("list_item", base + a, base + b, text[a:b], text[a:b], current_path))

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.citations import sentence_spans
 from assistant.compose import phrase_share, term_pairs
-from assistant.evidence import group_labels
+from assistant.evidence import group_labels, has_data_number
 from assistant.quantities import counts_item, is_table_row
 from assistant.question import shape
 from assistant.service import Assistant
@@ -42,6 +43,18 @@ Responsabile dell'Ufficio di Piano è il Direttore dei Servizi Sociali del Comun
 Circa il 18% della spesa sociale fa parte della gestione associata dei servizi.
 
 La nostra dimensione distrettuale è ricca di realtà amministrative (12 Comuni) e di associazioni del terzo settore.
+
+COMITATO RISTRETTO
+
+Sono compiti del Comitato Ristretto:
+
+1. convocare i tavoli tematici dei progetti;
+
+2. verificare i bilanci delle azioni finanziate;
+
+3. nominare i referenti di area.
+
+Il Comitato Ristretto si riunisce di norma ogni mese, con delibera n. 287 del 12.12.2018.
 
 BUONO TRASPORTO
 
@@ -110,6 +123,25 @@ def test_a_fact_missing_in_the_named_ambito_says_so_and_names_who_has_it(app: As
     assert all(c.chunk.doc_id == "borgo" for c in answer.citations)  # the other ambito is named, not cited
 
 
+def test_a_sentence_ending_in_a_colon_is_answered_with_the_list_it_introduces(app: Assistant) -> None:
+    answer = app.ask("Che compiti ha il Comitato Ristretto di Borgoalto?")
+    assert answer.status == "answered"
+    lines = answer.answer.splitlines()
+    assert lines[1] == "- Sono compiti del Comitato Ristretto: [1]"
+    # the items share no word with the question; each keeps its list number
+    assert lines[2:5] == [
+        "- 1. convocare i tavoli tematici dei progetti; [1]",
+        "- 2. verificare i bilanci delle azioni finanziate; [1]",
+        "- 3. nominare i referenti di area. [1]",
+    ]
+
+
+def test_list_numbers_and_references_are_not_the_asked_figure(app: Assistant) -> None:
+    answer = app.ask("Quante persone partecipano alle riunioni del Comitato Ristretto di Borgoalto?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Borgoalto non riportano il dato numerico")
+
+
 def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistant) -> None:
     answer = app.ask("In che anno è stato approvato il Regolamento per la cura dei beni comuni a Valdoria?")
     assert answer.status == "partial"
@@ -136,6 +168,10 @@ def test_question_shape_item_and_years(question: str, kind: str, item: tuple[str
 
 
 def test_small_evidence_helpers() -> None:
+    assert has_data_number("Nascono 3 nuovi SFA") and has_data_number("il 91% con uno o due figli")
+    assert not has_data_number("3) Omogeneità di accesso ai servizi")  # a list number
+    assert not has_data_number("approvati con delibera di G.C. n. 287 del 12.12.2018")  # a reference and a date
+    assert not has_data_number("previsti dal regolamento ex art. 4 e dalla Legge 328/2000")
     assert counts_item("ricca di realtà amministrative (20 Comuni) e del terzo settore", ["comun"])
     assert not counts_item("circa il 18% della spesa fa parte della gestione dei Comuni", ["comun"])
     pairs = term_pairs(["respons", "uffic"], {"respons": 4.0, "uffic": 2.0})
@@ -149,3 +185,15 @@ def test_small_evidence_helpers() -> None:
     ]
     assert group_labels("Quanto ha speso il comune per i minori nel 2014?", {"minor", "2014"}) == ["minori nel 2014"]
     assert group_labels("risorse, gestione e progetti?", {"risors", "progett"}) == ["risorse", "progetti"]
+
+
+def test_sentences_do_not_end_at_list_numbers_or_abbreviations() -> None:
+    text = "Si fonda su due elementi:\n\n1. Dimensione territoriale;\n\n2. Equipe di lavoro.\nObiettivo n. 3 del piano. Vedi es. Una famiglia per una famiglia. Fine."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Si fonda su due elementi:",
+        "1. Dimensione territoriale;",
+        "2. Equipe di lavoro.",
+        "Obiettivo n. 3 del piano.",
+        "Vedi es. Una famiglia per una famiglia.",
+        "Fine.",
+    ]
