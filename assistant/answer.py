@@ -10,6 +10,7 @@ evidence) or ``not_found``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.analysis import tokenize
@@ -39,6 +40,7 @@ from assistant.question import QuestionShape, shape
 
 if TYPE_CHECKING:
     from assistant.extraction.schema import Objective
+    from assistant.passages import PassageConfig
     from assistant.retrieval import HybridRetriever, SearchFilters, SearchResult
     from ingest.schemas import Chunk, DocumentMeta
 
@@ -67,6 +69,16 @@ def with_history(question: str, history: list[str]) -> str:
     return f"{history[-1].strip()} {question.strip()}"
 
 
+def quoting(retriever: HybridRetriever) -> PassageConfig:
+    """Passages an extractive answer quotes from: grown within their own section only.
+
+    Sentences compete across passages by rank; a passage grown into sibling sections brings
+    sentences of neighbouring objectives that outrank the answer's (on qa_dev and qa_extra,
+    gold evidence cited fell from 0.86 to 0.83 and from 0.82 to 0.79 with them).
+    """
+    return replace(retriever.passages, siblings=False)
+
+
 def _weak_similarity(results: Sequence[SearchResult], config: AnswerConfig) -> bool:
     sims = [r.similarity for r in results[:3] if r.similarity is not None]
     return bool(sims) and max(sims) < config.min_similarity
@@ -86,7 +98,7 @@ def answer_question(
     snap = Snapshot.take(retriever)
     if not snap.docs:
         return Answer(question, EMPTY_INDEX_MESSAGE, True)
-    results = retriever.search(question, k=config.passages, filters=filters, state=snap.state)
+    results = retriever.search(question, k=config.passages, filters=filters, state=snap.state, passages=quoting(retriever))
     terms = question_terms(question, snap.idf, snap.plans)
     named = snap.plans.named_plans(question)
     unfiltered = filters is None or filters.empty
@@ -237,7 +249,9 @@ def _multi_plan(
         own = [r for r in results if r.chunk.doc_id in group.doc_ids]
         if len(own) < 2:  # too few of this plan's passages among the shared results: search it alone
             for doc_id in group.doc_ids:
-                own += retriever.search(question, k=3, filters=SearchFilters(doc_id=doc_id), state=snap.state)
+                own += retriever.search(
+                    question, k=3, filters=SearchFilters(doc_id=doc_id), state=snap.state, passages=quoting(retriever)
+                )
         unique = list({r.chunk.chunk_id: r for r in reversed(own)}.values())[::-1]
         return candidates(unique, terms, q_shape, config)
 

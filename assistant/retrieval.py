@@ -123,8 +123,10 @@ class HybridRetriever:
         k: int = 10,
         filters: SearchFilters | None = None,
         state: tuple[list[IndexedDocument], dict[str, str], LexicalIndex] | None = None,
+        passages: PassageConfig | None = None,
     ) -> list[SearchResult]:
-        """Best passages for ``query``; ``state`` reuses a registry snapshot taken by the caller."""
+        """Best passages for ``query``; ``state`` reuses a registry snapshot taken by the caller,
+        ``passages`` overrides how passages are grown."""
         query = query.strip()
         if not query:
             return []
@@ -160,7 +162,7 @@ class HybridRetriever:
 
         fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config, units=unit_ranked)
         text_of = self._cached_text if self._text_of is not None else None
-        fused = assemble(fused, neighbours=self._neighbour_map(lexical), text_of=text_of, config=self.passages)
+        fused = assemble(fused, neighbours=self._neighbour_map(lexical), text_of=text_of, config=passages or self.passages)
         balanced = self._plans_to_balance(query, targets, fused)
         if len(balanced) >= 2:
             fused = interleave(fused, balanced)

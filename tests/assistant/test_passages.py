@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.passages import PassageConfig
+from assistant.passages import PassageConfig, assemble, related_sections
+from ingest.schemas import Chunk
 from assistant.service import Assistant
 
 MANIFEST = """documents:
@@ -118,3 +119,40 @@ def test_two_plan_question_has_both_plans_on_top(app: Assistant) -> None:
     brenta = next(r.chunk for r in results[:3] if r.chunk.doc_id == "brenta")
     assert BRENTA_KEY in brenta.text
     assert brenta.text == app.document("brenta").text[brenta.char_start:brenta.char_end]
+
+
+def _chunks(canonical: str, sections: list[str], parts: list[str]) -> list[Chunk]:
+    out, pos = [], 0
+    for i, (section, part) in enumerate(zip(sections, parts, strict=True)):
+        start = canonical.index(part, pos)
+        pos = start + len(part)
+        out.append(Chunk(
+            chunk_id=f"c{i}", doc_id="d", source="d.txt", title="Piano", ambito=None, period=None, kind="piano",
+            section=section, page=None, char_start=start, char_end=pos, text=part, ordinal=i, version="v1",
+        ))
+    return out
+
+
+def test_a_seed_takes_in_related_sections_only_when_they_are_candidates() -> None:
+    parts = ["AZIONI: sportello unico.", "INDICATORI: 3 protocolli.", "AZIONI: nuovo servizio.", "Premessa del capitolo."]
+    canonical = "\n\n".join(parts)
+    sections = ["Area > Obiettivo 1 > AZIONI", "Area > Obiettivo 1 > INDICATORI", "Area > Obiettivo 2 > AZIONI", "Capitolo 3"]
+    c = _chunks(canonical, sections, parts)
+    neighbours = {(x.doc_id, x.ordinal): x for x in c}
+
+    def passages(ranked: list[tuple[Chunk, float]], config: PassageConfig) -> list[Chunk]:
+        return [p for p, _ in assemble(ranked, neighbours=neighbours, text_of=lambda d, v: canonical, config=config)]
+
+    def grown(ranked: list[tuple[Chunk, float]], config: PassageConfig) -> list[str]:
+        return [p.text for p in passages(ranked, config)]
+
+    # the objective's INDICATORI (a candidate) joins its AZIONI; the next objective does not
+    top = passages([(c[0], 1.0), (c[1], 0.4), (c[2], 0.3)], PassageConfig())[0]
+    assert top.text == canonical[: c[1].char_end] and top.section == "Area > Obiettivo 1"
+    # a sibling that is no candidate stays out, and so does every sibling when the option is off
+    assert grown([(c[0], 1.0)], PassageConfig()) == [parts[0]]
+    assert grown([(c[0], 1.0), (c[1], 0.4)], PassageConfig(siblings=False))[0] == parts[0]
+    assert related_sections("A > Obiettivo 1 > AZIONI", "A > Obiettivo 1")
+    assert related_sections("A > B > C", "A > B > C > D") and not related_sections("A > B > C", "A > D > C")
+    # sections right under a chapter or a document title stay apart
+    assert not related_sections("Piano > Premessa", "Piano > Servizi") and not related_sections("Piano", "Piano > Servizi")
