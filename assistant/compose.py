@@ -64,7 +64,7 @@ class AnswerConfig:
     weak_similarity_coverage: float = 0.5
     """Term coverage required when the dense similarity is below ``min_similarity``."""
     context_sentences: int = 1
-    """Sentences of context cited around the chosen ones when their paragraph is too long."""
+    """Sentences of context always cited around the chosen ones (a fact often ends in the next sentence)."""
     fact_sentences: int = 3
     list_items: int = 6
     fact_chars: int = 600
@@ -81,6 +81,8 @@ class AnswerConfig:
     """Weight of a question term found in the passage's heading path rather than in the sentence."""
     min_number_share: float = 0.25
     """A quantity's sentence must carry this share of the question's term weight."""
+    part_coverage: float = 0.5
+    """Share of a question part's term weight the quoted sentences must hold (else its best sentence is added)."""
     see_also: bool = True
     """Cite the other best passages (one sentence each) after the answer."""
     phrase_bonus: float = 0.3
@@ -202,6 +204,15 @@ def select(
             chosen.append(c)
             covered |= c.hit
             used += min(len(c.text), 320)
+    for c in _part_leads(ranked, shape, terms, covered, config):
+        if any(c.chunk.chunk_id == o.chunk.chunk_id and c.span == o.span for o in chosen):
+            continue
+        if c.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
+            continue
+        chosen.append(c)
+        covered |= c.hit
+        used += min(len(c.text), 320)
+        passages.add(c.chunk.chunk_id)
     for c in ranked:
         if len(chosen) >= limit:
             break
@@ -224,6 +235,28 @@ def select(
         used += min(len(c.text), 320)
         passages.add(c.chunk.chunk_id)
     return chosen
+
+
+def _part_leads(
+    ranked: list[Candidate], shape: QuestionShape, terms: dict[str, float], covered: set[str], config: AnswerConfig
+) -> list[Candidate]:
+    """For each part of a several-part question the lead leaves uncovered, its best sentence.
+
+    A part is covered when the chosen sentences hold ``part_coverage`` of its term weight; its
+    best sentence holds the most of that weight (then ranks best) and must reach the same share.
+    """
+    out: list[Candidate] = []
+    for part in shape.parts:
+        weights = {t: terms[t] for t in part if t in terms}
+        total = sum(weights.values())
+        if not total or sum(w for t, w in weights.items() if t in covered) / total >= config.part_coverage:
+            continue
+        share = {id(c): sum(weights.get(t, 0.0) for t in c.hit) / total for c in ranked}
+        best = max(ranked, key=lambda c: (share[id(c)], c.score))
+        if share[id(best)] >= config.part_coverage and best not in out:
+            out.append(best)
+            covered = covered | best.hit
+    return out
 
 
 def continuation(first: Candidate, config: AnswerConfig, limit: int = 3) -> list[Candidate]:
@@ -305,6 +338,8 @@ def _paragraph(text: str, spans: list[Span], config: AnswerConfig) -> tuple[int,
     all_spans = quotable_spans(text) or spans
     first = next((i for i, sp in enumerate(all_spans) if sp.end > start), 0)
     last = max((i for i, sp in enumerate(all_spans) if sp.start < end), default=len(all_spans) - 1)
+    # the sentences right around the quoted ones, however long the span already is
+    first, last = max(first - config.context_sentences, 0), min(last + config.context_sentences, len(all_spans) - 1)
     a, b = min(all_spans[first].start, start), max(all_spans[last].end, end)
     while b - a < config.cite_chars and (first > 0 or last < len(all_spans) - 1):
         if last < len(all_spans) - 1:

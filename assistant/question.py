@@ -7,7 +7,7 @@ objective records) and what grounding it needs (a quantity needs a number).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.analysis import fold, tokenize
 from assistant.evidence import ASKING
@@ -29,6 +29,11 @@ _OBJECTIVES = re.compile(r"\bobiettiv[oi]\b|\bindicator[ei]\b|\bazioni\b|\btarge
 _AFTER_QUANTITY = re.compile(r"\bquant[iaoe]\s+((?:[^\W\d_][\w'-]*\s*){1,3})")
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_ASK_WORD = (
+    r"(?:(?:a|da|di|su|per|con|in|tra|fra|entro)\s+)?"
+    r"(?:come|quale|quali|qual|quanto|quanta|quanti|quante|chi|dove|quando|perche|cosa|che|cos)\b"
+)
+_PART_BREAK = re.compile(rf"\?\s+|;\s+|,?\s+e\s+(?={_ASK_WORD})|:\s+(?={_ASK_WORD})")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class QuestionShape:
     "quanti", up to the first function word ("Quanti comuni *fanno* parte" -> comuni)."""
     years: tuple[str, ...] = ()
     """Years the question names ("nel 2014"): a quantity must be the one of that year."""
+    parts: tuple[frozenset[str], ...] = ()
+    """Index terms of each part of a question that asks several things ("A chi può rivolgersi …,
+    e quali strutture esistono?"); empty for a question with one part."""
 
     @property
     def is_list(self) -> bool:
@@ -49,8 +57,19 @@ class QuestionShape:
 
 
 def shape(question: str) -> QuestionShape:
-    """Classify ``question`` (folded, accent-free matching)."""
-    q = fold(question)
+    """Classify ``question`` (folded, accent-free matching) and split it into its parts."""
+    return replace(_kind(fold(question)), parts=question_parts(question))
+
+
+def question_parts(question: str) -> tuple[frozenset[str], ...]:
+    """Index terms of each part of ``question``, split where a new question word starts a new ask
+    ("…, e quale zona …", "…? Quanti …", "…; come …"); parts without terms are dropped."""
+    pieces = _PART_BREAK.split(fold(question))
+    parts = tuple(t for t in (frozenset(tokenize(p)) for p in pieces) if t)
+    return parts if len(parts) >= 2 else ()
+
+
+def _kind(q: str) -> QuestionShape:
     if _QUANTITY.search(q):
         m = _AFTER_QUANTITY.search(q)
         years = tuple(dict.fromkeys(_YEAR.findall(q)))

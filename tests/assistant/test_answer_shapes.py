@@ -197,3 +197,25 @@ def test_sentences_do_not_end_at_list_numbers_or_abbreviations() -> None:
         "Vedi es. Una famiglia per una famiglia.",
         "Fine.",
     ]
+
+
+def test_each_part_of_a_two_part_question_gets_its_sentence(app: Assistant) -> None:
+    answer = app.ask(
+        "A chi si rivolge il buono trasporto sociale di Borgoalto per chi non può usare i mezzi pubblici, e chi nomina i referenti?"
+    )
+    assert "Il buono trasporto sociale si rivolge a persone con disabilità" in answer.answer
+    # the second ask shares few of the question's words: it is quoted for its part, not for the whole
+    assert "3. nominare i referenti di area." in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("A chi può rivolgersi una donna, e quali strutture esistono?", [{"rivolg", "donn"}, {"struttur", "esist"}]),
+        ("Abito a Lodi: a quale zona faccio riferimento, e su cosa si fonda?", [{"abit", "lod"}, {"zon", "rifer"}, {"fond"}]),
+        ("Quanti comuni e quanti abitanti ha il distretto?", [{"comun"}, {"abit", "distrett"}]),
+        ("Quali servizi e interventi per anziani e disabili prevede il piano?", []),
+    ],
+)
+def test_question_parts(question: str, parts: list[set[str]]) -> None:
+    assert [set(p) for p in shape(question).parts] == parts
