@@ -155,7 +155,7 @@ def term_labels(question: str) -> dict[str, str]:
 # asks, not what it asks about; a rare verb form missing from the evidence says little.
 VERB_FORM = re.compile(
     r"(?:[aei]re|[aei]rsi|[aei]rlo|[aei]rla|[aei]rli|at[oaie]|ut[oaie]|it[oaie]|ando|endo|[aei]va|[aei]vano|"
-    r"ano|ono|rà|rò|ranno|isce|iscono|sto|sta|sti|ste)$"
+    r"ano|ono|nno|rà|rò|isce|iscono|sto|sta|sti|ste)$"
 )
 
 
