@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ingest.normalize import CanonicalText
 from ingest.schemas import Chunk, DocumentMeta, Page, Section
 from ingest.structure import RANK_UPPER_LABEL
+from ingest.units import BULLET
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý0-9“\"(])")
 
@@ -103,6 +104,20 @@ def _may_join(group: list[_Piece], piece: _Piece, config: ChunkingConfig) -> boo
     return first.level >= RANK_UPPER_LABEL and new.path[: len(parent)] == parent and len(new.path) >= len(first.path)
 
 
+def _continues_list(text: str, last: _Piece, piece: _Piece) -> bool:
+    """``piece`` is the list that ``last`` introduces ("composto da:") or its next item: they stay
+    in one chunk past the target size (up to the maximum), so that a list is not cut from its lead."""
+    if piece.section is not last.section:
+        return False
+    before = text[last.start : last.end].rstrip()
+    after = text[piece.start : piece.end].lstrip()
+    return before.endswith(":") or (bool(BULLET.match(after)) and (before.endswith(";") or bool(BULLET.match(_last_line(before)))))
+
+
+def _last_line(text: str) -> str:
+    return text[text.rfind("\n") + 1 :].lstrip()
+
+
 def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
     common = list(paths[0])
     for p in paths[1:]:
@@ -144,6 +159,9 @@ def chunk_document(
             if piece.section is current[-1].section or _may_join(current, piece, config):
                 current.append(piece)
                 continue
+        if current is not None and piece.end - current[0].start <= config.max_chars and _continues_list(text, current[-1], piece):
+            current.append(piece)
+            continue
         groups.append([piece])
     chunks = []
     for ordinal, group in enumerate(groups):

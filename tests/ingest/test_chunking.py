@@ -46,6 +46,21 @@ def test_long_paragraph_split_at_sentences_within_limits() -> None:
     assert all(ch.text.endswith(".") for ch in chunks[1:])
 
 
+def test_a_list_stays_with_the_sentence_that_introduces_it() -> None:
+    lead = "Il Comitato ristretto è previsto dal nuovo accordo di programma e si riunisce ogni mese. " * 3
+    items = ["- due rappresentanti dei Sindaci;", "- il Dirigente dei Servizi Sociali;", "- il Direttore dell'Azienda."]
+    text = "1.1 SEZIONE\n\n" + lead + "\n\nIl Comitato è composto da:\n\n" + "\n\n".join(items) + "\n\nAltro paragrafo finale."
+    target = text.index("composto da:") + len("composto da:")  # the target size ends right after the lead-in
+    _, chunks = _chunks(text, target_chars=target, max_chars=target + 200)
+    holding = [ch for ch in chunks if "composto da:" in ch.text]
+    assert len(holding) == 1 and all(item in holding[0].text for item in items)  # past the target, within the maximum
+    assert all(ch.length <= target + 200 for ch in chunks)
+    assert not any(ch.text.rstrip().endswith(":") for ch in chunks)
+    # with no room past the target, the list is cut from its lead-in
+    _, tight = _chunks(text, target_chars=target, max_chars=target)
+    assert any(ch.text.rstrip().endswith("composto da:") for ch in tight)
+
+
 def test_config_validation() -> None:
     with pytest.raises(ValueError):
         ChunkingConfig(target_chars=500, max_chars=400)
