@@ -66,6 +66,17 @@ SERVIZI PER GLI ANZIANI
 
 Il Buono Pasto per anziani soli si attiva con una domanda allo sportello sociale del Comune.
 
+LA CASA
+
+Proposte di sviluppo ed obiettivi per il 2019-2020
+
+Per rafforzare il sistema la programmazione sociale deve porsi come obiettivi:
+
+- Favorire l'accesso alla casa delle famiglie in difficoltà;
+- Prevenire gli sfratti per morosità incolpevole.
+
+Il protocollo con il Sunia per la casa prevede incontri mensili con gli inquilini delle case popolari.
+
 BENI COMUNI
 
 Il Consiglio comunale ha approvato il Regolamento per la cura dei beni comuni, che affida ai cittadini la manutenzione dei giardini.
@@ -140,6 +151,16 @@ def test_list_numbers_and_references_are_not_the_asked_figure(app: Assistant) ->
     answer = app.ask("Quante persone partecipano alle riunioni del Comitato Ristretto di Borgoalto?")
     assert answer.status == "partial"
     assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Borgoalto non riportano il dato numerico")
+
+
+def test_objective_questions_answer_from_the_records_unless_they_lack_a_name_of_the_question(app: Assistant) -> None:
+    records = app.ask("Quali obiettivi ha il piano di Valdoria sulla casa?")
+    assert records.answer.splitlines()[0].startswith("Secondo «Piano Valdoria», obiettivi")
+    assert "- Favorire l'accesso alla casa delle famiglie in difficoltà" in records.answer
+    # the records say nothing of the Sunia: the sentence that does is quoted instead
+    named = app.ask("Quali obiettivi ha il protocollo con il Sunia per la casa a Valdoria?")
+    assert "obiettivi della sezione" not in named.answer
+    assert "Il protocollo con il Sunia per la casa prevede incontri mensili" in named.answer
 
 
 def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistant) -> None:
