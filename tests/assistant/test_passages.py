@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.passages import PassageConfig, assemble, related_sections
-from ingest.schemas import Chunk
 from assistant.service import Assistant
+from ingest.schemas import Chunk
 
 MANIFEST = """documents:
   - doc_id: lario
