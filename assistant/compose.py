@@ -179,7 +179,7 @@ def select(
     """The sentences to quote: the best one (a number's sentence for quantities), then new coverage."""
     if not ranked:
         return []
-    lead = figure_lead(ranked, shape, terms, config.min_number_share)
+    lead = figure_lead(ranked, shape, terms, config.min_number_share, floor=0.35 * ranked[0].score)
     if lead is not None and lead.score < 0.35 * ranked[0].score:
         lead = None  # too far below the best sentence to open the answer
     first = ranked[0] if lead is None else lead

@@ -37,6 +37,7 @@ class Quoted(Protocol):
     hit: set[str]
     """The question's terms in the sentence or in its passage's heading."""
     span: Span
+    score: float
 
     @property
     def chunk(self) -> Chunk: ...
@@ -95,11 +96,23 @@ def holds_figure(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_s
     return shape.kind == "when" and DATE.search(c.text) is not None
 
 
-def figure_lead(ranked: Sequence[Q], shape: QuestionShape, terms: dict[str, float], min_share: float) -> Q | None:
-    """The best-ranked sentence holding the asked figure (None when the question asks for none)."""
+def figure_lead(
+    ranked: Sequence[Q], shape: QuestionShape, terms: dict[str, float], min_share: float, floor: float = 0.0
+) -> Q | None:
+    """The best-ranked sentence holding the asked figure (None when the question asks for none).
+
+    For a count ("Quanti comuni …"), a sentence whose number counts the item ("20 Comuni") comes
+    before one that only holds a number near the item's words, if it scores at least ``floor``.
+    """
     if shape.kind not in FIGURE_KINDS:
         return None
-    return next((c for c in ranked if holds_figure(c, shape, terms, min_share)), None)
+    holding = [c for c in ranked if holds_figure(c, shape, terms, min_share)]
+    if shape.kind == "quantity" and shape.item:
+        counting = next((c for c in holding if counts_item(c.text, shape.item) and c.score >= floor), None)
+        if counting is not None:
+            return counting
+    return holding[0] if holding else None
+
 
 
 def lacks_figure(chosen: Sequence[Quoted], shape: QuestionShape, terms: dict[str, float], min_share: float) -> bool:

@@ -7,13 +7,15 @@ distractor sentence that shares the question's words but does not answer it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from assistant.citations import sentence_spans
+from assistant.citations import Span, sentence_spans
 from assistant.compose import phrase_share, term_pairs
 from assistant.evidence import group_labels, has_data_number
-from assistant.quantities import counts_item, is_table_row
+from assistant.quantities import counts_item, figure_lead, is_table_row
 from assistant.question import shape
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -240,3 +242,22 @@ def test_each_part_of_a_two_part_question_gets_its_sentence(app: Assistant) -> N
 )
 def test_question_parts(question: str, parts: list[set[str]]) -> None:
     assert [set(p) for p in shape(question).parts] == parts
+
+
+@dataclass
+class _Sentence:
+    text: str
+    hit: set[str]
+    score: float
+    span: Span = Span(0, 0)
+    chunk: Any = None
+
+
+def test_a_count_leads_with_the_sentence_that_counts_the_item() -> None:
+    count = shape("Quanti comuni fanno parte dell'ambito?")
+    terms = {"comun": 1.0, "part": 1.0}
+    share = _Sentence("Circa il 18% della spesa sociale fa parte della gestione dei comuni.", {"comun", "part"}, 1.0)
+    counted = _Sentence("Il distretto è ricco di realtà amministrative (12 Comuni).", {"comun"}, 0.5)
+    assert figure_lead([share, counted], count, terms, 0.25, floor=0.35) is counted
+    # too far below the best sentence: the best figure-holding sentence leads
+    assert figure_lead([share, counted], count, terms, 0.25, floor=0.6) is share
