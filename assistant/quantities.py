@@ -79,8 +79,8 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
         return False
     item = [t for t in shape.item if t in terms]
     about = c.hit | _row_context(c) if is_table_row(c.text) else c.hit
-    if item and not set(item) & about:
-        return False
+    if item and item[0] not in about:
+        return False  # the item's head word ("stranieri residenti" -> stranieri) is what is counted
     if any(y not in about for y in shape.years if y in terms):
         return False
     if item and counts_item(c.text, item):

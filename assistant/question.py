@@ -26,7 +26,10 @@ _PROCEDURE = re.compile(
 )
 _LIST = re.compile(r"^\s*(?:quali|elenca|elencami|che (?:azioni|obiettivi|servizi|interventi|priorita))\b|\bquali sono\b|\bquali\b.*\b(?:azioni|servizi|interventi|misure|priorita|progetti|criteri|strumenti)\b")
 _OBJECTIVES = re.compile(r"\bobiettiv[oi]\b|\bindicator[ei]\b|\bazioni\b|\btarget\b|\btraguard[oi]\b|\bpriorita\b")
-_AFTER_QUANTITY = re.compile(r"\bquant[iaoe]\s+((?:[^\W\d_][\w'-]*\s*){1,3})")
+_AFTER_QUANTITY = re.compile(
+    r"(?:\bquant[iaoe]|\b(?:percentual[ei]|numero|quota|importo|soglia)\s+(?:di|dei|degli|delle|del|della))"
+    r"\s+((?:[^\W\d_][\w'-]*\s*){1,3})"
+)
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ASK_WORD = (
@@ -43,8 +46,9 @@ class QuestionShape:
     money: bool = False
     percent: bool = False
     item: tuple[str, ...] = ()
-    """Index terms of the counted item ("Quanti *comuni* ..."): the content words right after
-    "quanti", up to the first function word ("Quanti comuni *fanno* parte" -> comuni)."""
+    """Index terms of the counted item ("Quanti *comuni* ...", "percentuale di *stranieri*"): the
+    content words right after "quanti" (or "percentuale/numero/quota/importo/soglia di"), up to the
+    first function word ("Quanti comuni *fanno* parte" -> comuni)."""
     years: tuple[str, ...] = ()
     """Years the question names ("nel 2014"): a quantity must be the one of that year."""
     parts: tuple[frozenset[str], ...] = ()

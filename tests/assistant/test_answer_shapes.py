@@ -46,6 +46,10 @@ Circa il 18% della spesa sociale fa parte della gestione associata dei servizi.
 
 La nostra dimensione distrettuale è ricca di realtà amministrative (12 Comuni) e di associazioni del terzo settore.
 
+POPOLAZIONE
+
+Il 40% dei residenti vive nel capoluogo del distretto. Gli stranieri residenti frequentano i corsi di lingua italiana organizzati dal Comune capofila.
+
 COMITATO RISTRETTO
 
 Sono compiti del Comitato Ristretto:
@@ -165,6 +169,16 @@ def test_objective_questions_answer_from_the_records_unless_they_lack_a_name_of_
     assert "Il protocollo con il Sunia per la casa prevede incontri mensili" in named.answer
 
 
+def test_a_figure_must_be_about_the_head_of_the_asked_item(app: Assistant) -> None:
+    # "40% dei residenti" shares a word with "stranieri residenti", but it is not about foreigners
+    answer = app.ask("Che percentuale di stranieri residenti ha l'ambito di Borgoalto?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Borgoalto non riportano la percentuale")
+    assert app.ask("Che percentuale dei residenti vive nel capoluogo di Borgoalto?").answer.splitlines()[0] == (
+        "Secondo «Piano Borgoalto»: Il 40% dei residenti vive nel capoluogo del distretto. [1]"
+    )
+
+
 def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistant) -> None:
     answer = app.ask("In che anno è stato approvato il Regolamento per la cura dei beni comuni a Valdoria?")
     assert answer.status == "partial"
@@ -180,6 +194,7 @@ def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistan
         ("Quanto ha speso il comune per i minori nel 2014?", "quantity", (), ("2014",)),
         ("A quanto ammontano le risorse per il 2019?", "quantity", (), ("2019",)),
         ("Con quanti soldi partivano i gruppi di progetto?", "quantity", (), ()),
+        ("Che percentuale di stranieri residenti ha il comune?", "quantity", ("stranier", "resident"), ()),
         ("In che anno è stato approvato il regolamento?", "when", (), ()),
         ("Entro quando va firmato il protocollo?", "when", (), ()),
         ("Chi è il responsabile dell'Ufficio di Piano?", "who", (), ()),
