@@ -119,17 +119,24 @@ def specific_terms(question: str, terms: dict[str, float], plans: PlanRegistry) 
     return list(out.values())
 
 
+_AUXILIARY = frozenset("è ha hanno sono era erano fa fanno può possono deve devono viene vengono sarà saranno".split())
+"""Short verb forms that end a phrase ("stranieri residenti | ha | il Comune")."""
+
+
 def group_labels(question: str, tokens: set[str], gap: int = 4) -> list[str]:
     """The question's words holding ``tokens``, as the question says them: words at most ``gap``
-    words apart, with no punctuation between, form one phrase ("voucher per le dimissioni
+    words apart, with no punctuation or verb between, form one phrase ("voucher per le dimissioni
     protette", "minori nel 2014")."""
     words = list(_WORD.finditer(question))
     marked = [i for i, m in enumerate(words) if set(tokenize(m.group().strip(".-'’"))) & tokens]
     phrases: list[str] = []
     start = prev = None
     for i in marked:
+        between = words[prev + 1 : i] if prev is not None else []
         apart = prev is not None and (
-            i - prev > gap or bool(re.search(r"[,;:?!()«»\"]", question[words[prev].end() : words[i].start()]))
+            i - prev > gap
+            or bool(re.search(r"[,;:?!()«»\"]", question[words[prev].end() : words[i].start()]))
+            or any(w.group().lower() in _AUXILIARY for w in between)
         )
         if start is None or prev is None or apart:
             if start is not None and prev is not None:

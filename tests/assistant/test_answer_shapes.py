@@ -223,6 +223,9 @@ def test_small_evidence_helpers() -> None:
     ]
     assert group_labels("Quanto ha speso il comune per i minori nel 2014?", {"minor", "2014"}) == ["minori nel 2014"]
     assert group_labels("risorse, gestione e progetti?", {"risors", "progett"}) == ["risorse", "progetti"]
+    assert group_labels("Che quota di stranieri residenti ha il Comune?", {"stranier", "resident", "comun"}) == [
+        "stranieri residenti", "Comune"
+    ]  # a verb ends a phrase
 
 
 def test_sentences_do_not_end_at_list_numbers_or_abbreviations() -> None:
