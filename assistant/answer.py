@@ -131,8 +131,9 @@ def answer_question(
         docs = [d.doc_id for d in named if d.doc_id in allowed] or [results[0].chunk.doc_id]
         records = [o for doc_id in docs[:2] for o in objectives(doc_id)]
         answer = objective_answer(question, records, results, _objective_terms(terms), _chunk_finder(snap), config)
-        # records that lack a name or acronym of the question answer another question
-        if answer is not None and not missing_terms(specific, " ".join(f"{c.chunk.section} {c.text}" for c in answer.citations)):
+        # records whose fields (what the answer shows) lack a name or acronym of the question answer
+        # another question; a name in a record's resources column does not make it about that name
+        if answer is not None and not missing_terms(specific, " ".join([answer.answer, *(c.chunk.section for c in answer.citations)])):
             return answer
     ranked = candidates(results, terms, q_shape, config)
     if not ranked:

@@ -33,6 +33,12 @@ MANIFEST = """documents:
     ambito: Valdoria
     period: 2015-2017
     kind: piano
+  - doc_id: monte
+    source: monte.txt
+    title: "Piano Montepiano"
+    ambito: Montepiano
+    period: 2015-2017
+    kind: piano
 """
 BORGO = """Piano di Zona 2015-2017 dell'Ambito di Borgoalto
 
@@ -87,6 +93,39 @@ BENI COMUNI
 
 Il Consiglio comunale ha approvato il Regolamento per la cura dei beni comuni, che affida ai cittadini la manutenzione dei giardini.
 """
+# objectives in the plans' table layout: a record's span also holds its resources column
+MONTE = """Piano di Zona 2015-2017 dell'Ambito di Montepiano
+
+VOLONTARIATO
+
+Il protocollo d'intesa con il CSVM ha come obiettivi la formazione dei volontari e la tutela degli inquilini.
+
+LA CASA
+
+Obiettivo 1 Favorire l'accesso alla casa delle famiglie in difficoltà
+
+Tipologia
+
+obiettivo
+
+Azioni  Risorse impiegate Strumenti  Indicatori di esito Strumenti
+
+valutazione
+
+Tempi
+
+Strategico  Apertura di uno
+sportello casa nei Comuni
+
+Accordi con il CSVM e
+le associazioni degli inquilini
+
+N° famiglie accolte
+allo sportello
+
+Report periodici Nel corso del
+triennio
+"""
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +136,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Assistan
     (plans / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
     (plans / "borgo.txt").write_text(BORGO, encoding="utf-8")
     (plans / "valle.txt").write_text(VALLE, encoding="utf-8")
+    (plans / "monte.txt").write_text(MONTE, encoding="utf-8")
     assistant = Assistant(settings=Settings(data_dir=root / "data", corpus_dir=plans), embedder=embedder)
     report = assistant.ingest([plans])
     assert not report.failed, [o.error for o in report.failed]
@@ -167,6 +207,16 @@ def test_objective_questions_answer_from_the_records_unless_they_lack_a_name_of_
     named = app.ask("Quali obiettivi ha il protocollo con il Sunia per la casa a Valdoria?")
     assert "obiettivi della sezione" not in named.answer
     assert "Il protocollo con il Sunia per la casa prevede incontri mensili" in named.answer
+
+
+def test_objective_records_must_state_the_name_the_question_asks_about(app: Assistant) -> None:
+    records = app.ask("Quali obiettivi ha il piano di Montepiano sulla casa?")
+    assert "obiettivi della sezione" in records.answer.splitlines()[0]
+    assert "Apertura di uno sportello casa nei Comuni" in records.answer
+    # the record's resources column names the CSVM, but the record is not about it
+    named = app.ask("Quali obiettivi ha il protocollo d'intesa con il CSVM a Montepiano?")
+    assert "obiettivi della sezione" not in named.answer
+    assert "ha come obiettivi la formazione dei volontari e la tutela degli inquilini" in named.answer
 
 
 def test_a_figure_must_be_about_the_head_of_the_asked_item(app: Assistant) -> None:
