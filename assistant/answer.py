@@ -37,6 +37,7 @@ from assistant.evidence import (
     term_labels,
 )
 from assistant.objective_answer import objective_answer
+from assistant.quantities import with_counted_item
 from assistant.question import QuestionShape, shape
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ def answer_question(
         return _not_found(question, results, terms, scope, named_ids, elsewhere)
     q_shape = shape(question)
     specific = specific_terms(question, terms, snap.plans)
+    terms = with_counted_item(terms, q_shape)
 
     if snap.plans.is_comparison(question):
         groups = _plan_groups(question, snap, named, results, allowed)

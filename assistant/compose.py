@@ -17,6 +17,7 @@ from assistant.analysis import tokenize
 from assistant.answer_record import Answer, Status
 from assistant.citations import Citation, Span
 from assistant.evidence import (
+    SLIDES,
     Specific,
     clean_text,
     group_labels,
@@ -24,8 +25,8 @@ from assistant.evidence import (
     is_quotable,
     missing_share,
     missing_terms,
-    quotable_spans,
     rare_terms,
+    statement_spans,
     term_labels,
 )
 from assistant.quantities import (
@@ -123,7 +124,7 @@ def candidates(
         prior = 1.0 / (1.0 + config.rank_decay * rank)
         # the heading path is context: a sentence under "Servizi per la domiciliarità" is about domiciliarità
         heading = set(tokenize(r.chunk.section)) & terms.keys() if r.chunk.section else set()
-        for span in quotable_spans(r.chunk.text):
+        for span in statement_spans(r.chunk.text, slides=r.chunk.kind == SLIDES):
             raw = r.chunk.text[span.start : span.end]
             if not is_quotable(raw):
                 continue
@@ -269,7 +270,7 @@ def continuation(first: Candidate, config: AnswerConfig, limit: int = 3) -> list
     out: list[Candidate] = []
     end = first.span.end
     introduces = first.text.rstrip().endswith(":")
-    for span in quotable_spans(text):
+    for span in statement_spans(text, slides=first.chunk.kind == SLIDES):
         if span.start < end:
             continue
         if len(out) >= limit:
@@ -319,7 +320,7 @@ def cite(groups: list[list[Candidate]], config: AnswerConfig) -> tuple[list[Cita
         members = by_passage[cid]
         chunk = members[0].chunk
         spans = sorted((m.span for m in members), key=lambda s: s.start)
-        start, end = _paragraph(chunk.text, spans, config)
+        start, end = _paragraph(chunk.text, spans, config, slides=chunk.kind == SLIDES)
         citations.append(
             Citation(n=n, chunk=chunk, start=chunk.char_start + start, end=chunk.char_start + end,
                      score=members[0].result.score, sentences=spans)
@@ -329,13 +330,13 @@ def cite(groups: list[list[Candidate]], config: AnswerConfig) -> tuple[list[Cita
     return citations, number
 
 
-def _paragraph(text: str, spans: list[Span], config: AnswerConfig) -> tuple[int, int]:
+def _paragraph(text: str, spans: list[Span], config: AnswerConfig, *, slides: bool = False) -> tuple[int, int]:
     """The cited span: the chosen sentences widened, sentence by sentence, to about ``cite_chars``.
 
     Context on both sides lets the reader check the quote without opening the document.
     """
     start, end = spans[0].start, spans[-1].end
-    all_spans = quotable_spans(text) or spans
+    all_spans = statement_spans(text, slides=slides) or spans
     first = next((i for i, sp in enumerate(all_spans) if sp.end > start), 0)
     last = max((i for i, sp in enumerate(all_spans) if sp.start < end), default=len(all_spans) - 1)
     # the sentences right around the quoted ones, however long the span already is

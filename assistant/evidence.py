@@ -238,6 +238,37 @@ def quotable_spans(text: str) -> list[Span]:
     return out
 
 
+SLIDES = "presentazione"
+"""The document kind whose text is made of short lines (titles, bullets, figures on a slide)."""
+_SHORT_LINE = 80
+
+
+def statement_spans(text: str, *, slides: bool = False, limit: int = 400) -> list[Span]:
+    """The quotable spans of ``text``; on slides a run of short unpunctuated lines and the line
+    that closes it ("Spesa sociale MEDIA", "71 euro (anno 2012)") is one statement, up to ``limit``
+    characters. Table rows stay on their own."""
+    spans = quotable_spans(text)
+    if not slides:
+        return spans
+    out: list[Span] = []
+    run: list[Span] = []
+    for sp in spans:
+        piece = text[sp.start : sp.end]
+        if run and (sp.end - run[0].start > limit or "\t" in piece or _TAG.search(text, run[-1].end, sp.start)):
+            out.append(Span(run[0].start, run[-1].end))
+            run = []
+        if "\t" in piece:
+            out.append(sp)
+            continue
+        run.append(sp)
+        if len(piece) > _SHORT_LINE or piece.rstrip().endswith((".", ";", ":", "!", "?")):
+            out.append(Span(run[0].start, run[-1].end))
+            run = []
+    if run:
+        out.append(Span(run[0].start, run[-1].end))
+    return out
+
+
 def clean_text(text: str) -> str:
     """A sentence as the answer shows it: no HTML, no markdown emphasis, one line."""
     text = _TAG.sub(" ", text).replace("**", "").replace("__", "")

@@ -96,6 +96,17 @@ def holds_figure(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_s
     return shape.kind == "when" and DATE.search(c.text) is not None
 
 
+def with_counted_item(terms: dict[str, float], shape: QuestionShape) -> dict[str, float]:
+    """``terms`` with the counted item ("Quanti **comuni** …") weighing at least their mean weight.
+
+    The item is what the number must be about, however common its word is in the corpus.
+    """
+    if not shape.item or not terms:
+        return terms
+    mean = sum(terms.values()) / len(terms)
+    return {t: max(w, mean) if t in shape.item else w for t, w in terms.items()}
+
+
 def figure_lead(
     ranked: Sequence[Q], shape: QuestionShape, terms: dict[str, float], min_share: float, floor: float = 0.0
 ) -> Q | None:

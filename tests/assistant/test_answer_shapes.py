@@ -39,6 +39,12 @@ MANIFEST = """documents:
     ambito: Montepiano
     period: 2015-2017
     kind: piano
+  - doc_id: prato-slide
+    source: prato.txt
+    title: "Slide Pratoverde"
+    ambito: Pratoverde
+    period: 2015-2017
+    kind: presentazione
 """
 BORGO = """Piano di Zona 2015-2017 dell'Ambito di Borgoalto
 
@@ -127,6 +133,28 @@ Report periodici Nel corso del
 triennio
 """
 
+# a slide deck: the statements are runs of short lines
+PRATO = """Verso il Piano di Zona di Pratoverde
+
+LE LINEE DI INDIRIZZO
+
+Le linee di indirizzo provinciali
+
+STRATEGIE
+
+Condivisione dei bilanci comunali
+
+Sportelli unici di quartiere
+
+Alleanze con le parrocchie
+
+La spesa sociale dei Comuni
+
+Spesa sociale media
+
+64 euro per abitante (anno 2014)
+"""
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Assistant]:  # noqa: ANN001
@@ -137,6 +165,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Assistan
     (plans / "borgo.txt").write_text(BORGO, encoding="utf-8")
     (plans / "valle.txt").write_text(VALLE, encoding="utf-8")
     (plans / "monte.txt").write_text(MONTE, encoding="utf-8")
+    (plans / "prato.txt").write_text(PRATO, encoding="utf-8")
     assistant = Assistant(settings=Settings(data_dir=root / "data", corpus_dir=plans), embedder=embedder)
     report = assistant.ingest([plans])
     assert not report.failed, [o.error for o in report.failed]
@@ -217,6 +246,18 @@ def test_objective_records_must_state_the_name_the_question_asks_about(app: Assi
     named = app.ask("Quali obiettivi ha il protocollo d'intesa con il CSVM a Montepiano?")
     assert "obiettivi della sezione" not in named.answer
     assert "ha come obiettivi la formazione dei volontari e la tutela degli inquilini" in named.answer
+
+
+def test_slide_statements_are_quoted_whole(app: Assistant) -> None:
+    answer = app.ask("Quali strategie richiamavano le linee di indirizzo provinciali nelle slide di Pratoverde?")
+    assert answer.status == "answered"
+    assert (
+        "STRATEGIE Condivisione dei bilanci comunali Sportelli unici di quartiere Alleanze con le parrocchie"
+        in answer.answer
+    )
+    figure = app.ask("Quanto spendevano per il sociale i Comuni di Pratoverde per abitante?")
+    assert figure.status == "answered"
+    assert "Spesa sociale media 64 euro per abitante (anno 2014)" in figure.answer.splitlines()[0]
 
 
 def test_a_figure_must_be_about_the_head_of_the_asked_item(app: Assistant) -> None:

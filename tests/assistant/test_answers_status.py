@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.responses import AnswerOut
-from assistant.evidence import clean_text, is_quotable, quotable_spans
+from assistant.evidence import clean_text, is_quotable, quotable_spans, statement_spans
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -189,6 +189,26 @@ def test_quotable_sentences_skip_headings_header_rows_and_tags() -> None:
     spans = quotable_spans(text)
     assert [text[s.start : s.end] for s in spans] == ["Primo intervento di sostegno", "Secondo intervento"]
     assert clean_text("<p>Il servizio <i>domiciliare</i> **attivo**</p>") == "Il servizio domiciliare attivo"
+
+
+def test_on_slides_a_run_of_short_lines_is_one_statement() -> None:
+    text = (
+        "Le linee di indirizzo\n\nOBIETTIVI\n\nIntegrazione tra Comuni\n\nIntegrazione tra Servizi\n\n"
+        "La spesa sociale è gestita in forma associata.\n\nTotale\t120\t19%\n\nSpesa MEDIA\n\n71 euro"
+    )
+    joined = [text[s.start : s.end] for s in statement_spans(text, slides=True)]
+    assert joined == [
+        "Le linee di indirizzo\n\nOBIETTIVI\n\nIntegrazione tra Comuni\n\nIntegrazione tra Servizi\n\n"
+        "La spesa sociale è gestita in forma associata.",
+        "Totale\t120\t19%",
+        "Spesa MEDIA\n\n71 euro",
+    ]
+    # in other documents a short line stays a line (a heading, not part of a statement)
+    assert statement_spans(text) == quotable_spans(text)
+    assert len(statement_spans(text)) == 8
+    # a run stops at the length limit
+    long_run = "\n\n".join(f"Voce numero {i}" for i in range(60))
+    assert all(s.end - s.start <= 400 for s in statement_spans(long_run, slides=True))
 
 
 def test_empty_question_terms_do_not_break_the_status(app: Assistant, tmp_path: Path) -> None:
