@@ -128,7 +128,9 @@ class PlanRegistry:
         m = self.mentions(question)
         if m.empty:  # a document kind alone scores 0.5 at most: not a target
             return {}
-        scores = {d.doc_id: document_match(d, m) for d in (self.docs if docs is None else docs)}
+        pool = self.docs if docs is None else docs
+        scores = {d.doc_id: document_match(d, m) for d in pool}
+        scores = _year_preferred(pool, scores, m)
         best = max(scores.values(), default=0.0)
         if best <= 0.5:
             return {}
@@ -162,6 +164,38 @@ class PlanRegistry:
         return [t for t in tokenize(without_plan_dates(question)) if not self.is_frame_term(t)]
 
 
+_OTHER_YEARS_PENALTY = 0.5
+
+
+def _year_preferred(docs: Sequence[DocumentMeta], scores: dict[str, float], m: PlanMentions) -> dict[str, float]:
+    """Among the named documents of one ambito, those whose period (or date) holds a year the
+    question names come first: "i documenti del 2015" of an ambito are not its 2019-2020 plan.
+
+    A year no document of the ambito covers is a year of data ("la spesa nel 2014"): no change.
+    """
+    if not m.years or m.periods:
+        return scores
+    covers = {d.doc_id: bool(_document_years(d) & m.years) for d in docs}
+    by_ambito: dict[str, list[DocumentMeta]] = {}
+    for d in docs:
+        if scores.get(d.doc_id, 0.0) > 0:
+            by_ambito.setdefault(fold(d.ambito or d.doc_id), []).append(d)
+    out = dict(scores)
+    for group in by_ambito.values():
+        if any(covers[d.doc_id] for d in group):
+            for d in group:
+                if not covers[d.doc_id]:
+                    out[d.doc_id] = max(out[d.doc_id] - _OTHER_YEARS_PENALTY, 0.0)
+    return out
+
+
+def _document_years(meta: DocumentMeta) -> set[int]:
+    years = _period_years(meta.period)
+    if meta.date:
+        years.add(int(meta.date.split("-")[0]))
+    return years
+
+
 def _period_years(period: str | None) -> set[int]:
     if not period:
         return set()
@@ -188,6 +222,8 @@ def document_match(meta: DocumentMeta, m: PlanMentions) -> float:
             score += 2.0
         elif any(mo == month and (yr is None or yr == year) for mo, yr in m.months):
             score += 1.0
+        elif year in m.years and not m.periods:
+            score += 0.25
     elif m.years and not m.periods and _period_years(meta.period) & m.years:
         score += 0.25
     if meta.kind in m.kinds:

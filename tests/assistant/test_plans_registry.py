@@ -61,6 +61,20 @@ def test_one_ambito_with_two_documents_is_not_a_comparison() -> None:
     assert not plans.is_comparison("In quali ambiti del piano di Valdoria è attivo il microcredito?")
 
 
+def test_a_named_year_prefers_the_documents_of_the_ambito_that_cover_it() -> None:
+    metas = [
+        _meta("monte-slide", "Montepiano", "2015-2017", kind="presentazione", date="2015-03-12"),
+        _meta("monte-pdz", "Montepiano", "2019-2020"),
+        _meta("valle-pdz", "Valdoria", "2015-2017"),
+    ]
+    plans = PlanRegistry(metas)
+    targets = plans.targets("Quanto spendevano i Comuni di Montepiano e di Valdoria secondo i documenti del 2015?")
+    assert targets["monte-slide"] == targets["valle-pdz"] == 1.0
+    assert targets["monte-pdz"] < 0.5  # the 2019-2020 plan does not cover 2015
+    # a year none of the ambito's documents covers is a year of data: both documents stay named
+    assert plans.targets("Quanto ha speso Montepiano per i minori nel 2012?") == {"monte-slide": 1.0, "monte-pdz": 1.0}
+
+
 def test_content_query_drops_registry_names_not_content() -> None:
     q = content_query("Qual è il traguardo dell'Obiettivo 9 del distretto cremasco 2015-2017 per Borgo Alto?", METAS)
     assert "9" in q and "traguard" in q
