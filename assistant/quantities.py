@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from assistant.analysis import tokenize
@@ -68,8 +69,9 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
     """The sentence holds a number of the asked kind, in a sentence about the asked item.
 
     "About the item": the counted item ("Quanti *comuni*") and the asked year ("nel 2014"),
-    when the question has them, are in the sentence or its heading; and the sentence carries
-    ``min_share`` of the question's term weight, or counts the item ("20 Comuni").
+    when the question has them, are in the sentence or its heading; the names the question asks
+    about ("il progetto Proximus") are in its passage; and the sentence carries ``min_share`` of
+    the question's term weight, or counts the item ("20 Comuni").
     """
     if not has_data_number(c.text):
         return False
@@ -83,10 +85,19 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
         return False  # the item's head word ("stranieri residenti" -> stranieri) is what is counted
     if any(y not in about for y in shape.years if y in terms):
         return False
+    if shape.names:
+        passage = _passage_terms(c.chunk.text, c.chunk.section)
+        if any(not (name & passage) for name in shape.names if name & terms.keys()):
+            return False  # "Quanto ha ottenuto il progetto Proximus": a figure of a passage about other things
     if item and counts_item(c.text, item):
         return True
     total = sum(terms.values()) or 1.0
     return sum(terms[t] for t in about & terms.keys()) / total >= min_share
+
+
+@lru_cache(maxsize=512)
+def _passage_terms(text: str, section: str) -> frozenset[str]:
+    return frozenset(tokenize(text)) | frozenset(tokenize(section))
 
 
 def holds_figure(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_share: float) -> bool:

@@ -15,7 +15,7 @@ from assistant.evidence import VERB_FORM as _VERB_FORM
 
 _QUANTITY = re.compile(
     r"\bquant[iaoe]\b|\bimport[oi]\b|\bsogli[ae]\b|\bpercentual[ei]\b|\bquot[ae]\b|\bnumero (?:di|dei|delle|degli)\b"
-    r"|\bcost[oa]\b|\bcostano\b|\bin euro\b|\btariff[ae]\b|\bbudget\b|\bspes[oa]\b|\bstanziat|\b%"
+    r"|\bcost[oa]\b|\bcostano\b|\bin euro\b|\btariff[ae]\b|\bbudget\b|\bspes[oa]\b|\bstanziat|\b%|\btass[oi]\b"
 )
 _MONEY = re.compile(r"\beuro\b|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
 _PERCENT = re.compile(r"\bpercentual|%|\bquota\b")
@@ -27,7 +27,7 @@ _PROCEDURE = re.compile(
 _LIST = re.compile(r"^\s*(?:quali|elenca|elencami|che (?:azioni|obiettivi|servizi|interventi|priorita))\b|\bquali sono\b|\bquali\b.*\b(?:azioni|servizi|interventi|misure|priorita|progetti|criteri|strumenti)\b")
 _OBJECTIVES = re.compile(r"\bobiettiv[oi]\b|\bindicator[ei]\b|\bazioni\b|\btarget\b|\btraguard[oi]\b|\bpriorita\b")
 _AFTER_QUANTITY = re.compile(
-    r"(?:\bquant[iaoe]|\b(?:percentual[ei]|numero|quota|importo|soglia)\s+(?:di|dei|degli|delle|del|della))"
+    r"(?:\bquant[iaoe]|\b(?:percentual[ei]|numero|quota|importo|soglia|tass[oi])\s+(?:di|dei|degli|delle|del|della))"
     r"\s+((?:[^\W\d_][\w'-]*\s*){1,3})"
 )
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
@@ -54,6 +54,9 @@ class QuestionShape:
     parts: tuple[frozenset[str], ...] = ()
     """Index terms of each part of a question that asks several things ("A chi può rivolgersi …,
     e quali strutture esistono?"); empty for a question with one part."""
+    names: tuple[frozenset[str], ...] = ()
+    """Index terms of each name the question asks about (proper name, acronym, quoted title; see
+    :func:`assistant.evidence.specific_terms`, set by the caller): a figure must be about them."""
 
     @property
     def is_list(self) -> bool:

@@ -60,7 +60,7 @@ La nostra dimensione distrettuale è ricca di realtà amministrative (12 Comuni)
 
 POPOLAZIONE
 
-Il 40% dei residenti vive nel capoluogo del distretto. Gli stranieri residenti frequentano i corsi di lingua italiana organizzati dal Comune capofila.
+Il 40% dei residenti vive nel capoluogo del distretto. Il tasso di occupazione del distretto è salito dal 60,1% del 2016 al 61,4% del 2017. Gli stranieri residenti frequentano i corsi di lingua italiana organizzati dal Comune capofila.
 
 COMITATO RISTRETTO
 
@@ -95,6 +95,10 @@ Per rafforzare il sistema la programmazione sociale deve porsi come obiettivi:
 
 Il protocollo con il Sunia per la casa prevede incontri mensili con gli inquilini delle case popolari.
 
+BANDI
+
+Il progetto Arcobaleno ha ottenuto 20.000 euro dal bando volontariato della Fondazione.
+
 BENI COMUNI
 
 Il Consiglio comunale ha approvato il Regolamento per la cura dei beni comuni, che affida ai cittadini la manutenzione dei giardini.
@@ -105,6 +109,8 @@ MONTE = """Piano di Zona 2015-2017 dell'Ambito di Montepiano
 VOLONTARIATO
 
 Il protocollo d'intesa con il CSVM ha come obiettivi la formazione dei volontari e la tutela degli inquilini.
+
+Il progetto Girasole, finanziato dal bando volontariato, offre interventi di prossimità alle famiglie.
 
 LA CASA
 
@@ -260,6 +266,27 @@ def test_slide_statements_are_quoted_whole(app: Assistant) -> None:
     assert "Spesa sociale media 64 euro per abitante (anno 2014)" in figure.answer.splitlines()[0]
 
 
+def test_a_figure_must_come_from_a_passage_about_the_named_thing(app: Assistant) -> None:
+    # the only amount is another project's: the documents do not say what Girasole obtained
+    answer = app.ask("Quanto ha ottenuto il progetto Girasole dal bando volontariato?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == (
+        "I documenti indicizzati non riportano il dato numerico richiesto riferito a «Girasole»."
+    )
+    named = app.ask("Quanto ha ottenuto il progetto Arcobaleno dal bando volontariato?")
+    assert named.status == "answered"
+    assert "20.000 euro" in named.answer.splitlines()[0]
+
+
+def test_a_rate_is_a_figure_of_the_asked_year(app: Assistant) -> None:
+    answer = app.ask("Qual era il tasso di occupazione di Borgoalto nel 2018?")
+    assert answer.status == "partial"
+    assert "«Qual»" not in answer.answer
+    known = app.ask("Qual era il tasso di occupazione di Borgoalto nel 2017?")
+    assert known.status == "answered"
+    assert "61,4% del 2017" in known.answer.splitlines()[0]
+
+
 def test_a_figure_must_be_about_the_head_of_the_asked_item(app: Assistant) -> None:
     # "40% dei residenti" shares a word with "stranieri residenti", but it is not about foreigners
     answer = app.ask("Che percentuale di stranieri residenti ha l'ambito di Borgoalto?")
@@ -286,6 +313,7 @@ def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistan
         ("A quanto ammontano le risorse per il 2019?", "quantity", (), ("2019",)),
         ("Con quanti soldi partivano i gruppi di progetto?", "quantity", (), ()),
         ("Che percentuale di stranieri residenti ha il comune?", "quantity", ("stranier", "resident"), ()),
+        ("Qual era il tasso di occupazione nel 2018?", "quantity", ("occup",), ("2018",)),
         ("In che anno è stato approvato il regolamento?", "when", (), ()),
         ("Entro quando va firmato il protocollo?", "when", (), ()),
         ("Chi è il responsabile dell'Ufficio di Piano?", "who", (), ()),
