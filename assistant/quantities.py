@@ -81,8 +81,8 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
         return False
     item = [t for t in shape.item if t in terms]
     about = c.hit | _row_context(c) if is_table_row(c.text) else c.hit
-    if item and item[0] not in about:
-        return False  # the item's head word ("stranieri residenti" -> stranieri) is what is counted
+    if item and any(t not in about for t in item):
+        return False  # "giovani NEET", "minori stranieri": a figure of all the young or all minors is not it
     if any(y not in about for y in shape.years if y in terms):
         return False
     if shape.names:

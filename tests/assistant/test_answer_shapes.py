@@ -287,11 +287,15 @@ def test_a_rate_is_a_figure_of_the_asked_year(app: Assistant) -> None:
     assert "61,4% del 2017" in known.answer.splitlines()[0]
 
 
-def test_a_figure_must_be_about_the_head_of_the_asked_item(app: Assistant) -> None:
+def test_a_figure_must_be_about_every_word_of_the_asked_item(app: Assistant) -> None:
     # "40% dei residenti" shares a word with "stranieri residenti", but it is not about foreigners
     answer = app.ask("Che percentuale di stranieri residenti ha l'ambito di Borgoalto?")
     assert answer.status == "partial"
     assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Borgoalto non riportano la percentuale")
+    # every word of the counted item: "residenti stranieri" are not all the residents
+    both = app.ask("Quanti residenti stranieri vivono nel capoluogo di Borgoalto?")
+    assert both.status == "partial"
+    assert "«stranieri»" in both.answer.splitlines()[0]
     assert app.ask("Che percentuale dei residenti vive nel capoluogo di Borgoalto?").answer.splitlines()[0] == (
         "Secondo «Piano Borgoalto»: Il 40% dei residenti vive nel capoluogo del distretto. [1]"
     )
