@@ -469,6 +469,8 @@ class PlanGroup:
     label: str
     doc_ids: list[str]
     chosen: list[Candidate] = field(default_factory=list)
+    figure_missing: bool = False
+    """A quantity or date question and none of the chosen sentences holds the asked figure."""
 
 
 def compose_plans(
@@ -489,6 +491,7 @@ def compose_plans(
             covered |= c.hit
         relevant = bool(ranked) and sum(terms[t] for t in covered) / total >= config.min_plan_share
         g.chosen = select(ranked, shape, terms, config, limit=limit) if relevant else []
+        g.figure_missing = bool(g.chosen) and lacks_figure(g.chosen, shape, terms, config.min_number_share)
     with_evidence = [g for g in groups if g.chosen]
     if not with_evidence:
         return Answer(question, ABSTAIN_MESSAGE, True)
@@ -498,7 +501,11 @@ def compose_plans(
         if not g.chosen:
             lines.append(f"{g.label}: nessuna evidenza pertinente nei documenti indicizzati.")
             continue
-        lines.append(f"{g.label}:")
+        if g.figure_missing:
+            lines.append(f"{g.label}: non riporta {asked_figure(shape)}; le informazioni più vicine:")
+        else:
+            lines.append(f"{g.label}:")
         lines += [f"- {quote(c.text)} [{number[id(c)]}]" for c in g.chosen]
-    status: Status = "answered" if len(with_evidence) == len(groups) else "partial"
+    grounded = [g for g in with_evidence if not g.figure_missing]
+    status: Status = "answered" if len(grounded) == len(groups) else "partial"
     return Answer(question, "\n".join(lines), False, citations, status=status)

@@ -177,6 +177,16 @@ def test_multi_plan_answer_covers_every_named_plan(app: Assistant) -> None:
     assert "beta" in docs and len(set(docs)) == 2
 
 
+def test_multi_plan_answer_says_which_plan_lacks_the_asked_figure(app: Assistant) -> None:
+    # both plans speak of their day centre for the elderly, neither counts its volunteers
+    answer = app.ask("Quanti volontari aiutano nei centri diurni per anziani di Valdoria e di Casalmaggiore?")
+    lines = answer.answer.splitlines()
+    assert "«Piano Beta»: non riporta il dato numerico richiesto; le informazioni più vicine:" in lines
+    assert answer.status == "partial"
+    guests = app.ask("Quanti ospiti accolgono i centri diurni per anziani di Valdoria e di Casalmaggiore?")
+    assert "non riporta" not in guests.answer and guests.status == "answered"
+
+
 def test_quotable_sentences_skip_headings_header_rows_and_tags() -> None:
     assert not is_quotable("CASA.")
     assert not is_quotable("LAVORO E CASA.")
