@@ -91,11 +91,16 @@ def _pieces(text: str, sections: list[Section], max_chars: int) -> list[_Piece]:
     return pieces
 
 
-def _may_join(group: list[_Piece], piece: _Piece, config: ChunkingConfig) -> bool:
-    """Whole small sections may be grouped, under the same parent, below ``hard_rank``."""
-    first = group[0].section
+def _may_join(text: str, group: list[_Piece], piece: _Piece, config: ChunkingConfig) -> bool:
+    """Whole small sections may be grouped, under the same parent, below ``hard_rank``.
+
+    The group's own section is that of its first text: headings of other sections that only
+    lead into it (a title over several lines) do not count.
+    """
+    lead = _without_leading_headings(text, group)[0]
+    first = lead.section
     new = piece.section
-    if group[0].start > first.start or not 0 < new.level or new.level <= config.hard_rank:
+    if lead.start > first.start or not 0 < new.level or new.level <= config.hard_rank:
         return False
     if new.path[: len(first.path)] == first.path:
         return True  # a sub-section of the group's first section
@@ -112,6 +117,20 @@ def _continues_list(text: str, last: _Piece, piece: _Piece) -> bool:
     before = text[last.start : last.end].rstrip()
     after = text[piece.start : piece.end].lstrip()
     return before.endswith(":") or (bool(BULLET.match(after)) and (before.endswith(";") or bool(BULLET.match(_last_line(before)))))
+
+
+def _is_heading(text: str, piece: _Piece) -> bool:
+    """The piece is a heading line (or part of one), not text of its section."""
+    return not text[max(piece.start, piece.section.heading_end) : piece.end].strip()
+
+
+def _without_leading_headings(text: str, group: list[_Piece]) -> list[_Piece]:
+    """The pieces that give a chunk its section: leading headings of other sections left out."""
+    body = next((p for p in group if not _is_heading(text, p)), None)
+    if body is None:
+        return group
+    lead = next(i for i, p in enumerate(group) if p is body or p.section is body.section)
+    return group[lead:]
 
 
 def _last_line(text: str) -> str:
@@ -155,8 +174,11 @@ def chunk_document(
     groups: list[list[_Piece]] = []
     for piece in _pieces(text, sections, config.max_chars):
         current = groups[-1] if groups else None
+        if current is not None and all(_is_heading(text, p) for p in current) and piece.end - current[0].start <= config.max_chars:
+            current.append(piece)  # a heading (or a title broken over lines) stays with what follows
+            continue
         if current is not None and piece.end - current[0].start <= config.target_chars:
-            if piece.section is current[-1].section or _may_join(current, piece, config):
+            if piece.section is current[-1].section or _may_join(text, current, piece, config):
                 current.append(piece)
                 continue
         if current is not None and piece.end - current[0].start <= config.max_chars and _continues_list(text, current[-1], piece):
@@ -166,7 +188,7 @@ def chunk_document(
     chunks = []
     for ordinal, group in enumerate(groups):
         start, end = group[0].start, group[-1].end
-        path = _common_path([p.section.path for p in group])
+        path = _common_path([p.section.path for p in _without_leading_headings(text, group)])
         chunks.append(
             Chunk(
                 chunk_id=chunk_id(meta.doc_id, sha256, start, end),

@@ -37,7 +37,7 @@ from ingest.schemas import Chunk, DocumentMeta, LoadedText
 log = logging.getLogger(__name__)
 
 # Bump when normalisation/structure/chunking change the chunks of an unchanged file.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 
 
 @dataclass(frozen=True)

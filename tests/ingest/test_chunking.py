@@ -61,6 +61,21 @@ def test_a_list_stays_with_the_sentence_that_introduces_it() -> None:
     assert any(ch.text.rstrip().endswith("composto da:") for ch in tight)
 
 
+def test_a_heading_is_never_a_chunk_of_its_own() -> None:
+    text = (
+        "**NUOVE SFIDE PER**\n\n**UNA PRESA IN**\n\n**CARICO EFFICACE**\n\n"
+        "Il lavoro di rete tra servizi e terzo settore è la condizione per una presa in carico efficace.\n\n"
+        "**COMUNE DI BORGO**\n\n**AZIENDA SOCIALE**\n\nIl quadro della spesa sociale dei Comuni.\n\n"
+        "OBIETTIVI\n\nIntegrazione tra Comuni e servizi."
+    )
+    _, chunks = _chunks(text, target_chars=150, max_chars=400)
+    assert [ch.text.split("\n\n")[0] for ch in chunks] == ["NUOVE SFIDE PER", "COMUNE DI BORGO"]
+    assert "presa in carico efficace." in chunks[0].text
+    # the chunk takes the section of its text, and the sub-sections of that section join it
+    assert chunks[1].section == "AZIENDA SOCIALE"
+    assert chunks[1].text.endswith("Integrazione tra Comuni e servizi.")
+
+
 def test_config_validation() -> None:
     with pytest.raises(ValueError):
         ChunkingConfig(target_chars=500, max_chars=400)
@@ -70,10 +85,17 @@ def test_config_validation() -> None:
 def test_every_corpus_chunk_is_an_exact_slice(path) -> None:  # noqa: ANN001
     raw = path.read_text(encoding="utf-8")
     c = normalize(raw)
-    chunks = chunk_document(c, detect_structure(c.text, c.heading_hints), MANIFEST[path.name], "sha")
+    sections = detect_structure(c.text, c.heading_hints)
+    chunks = chunk_document(c, sections, MANIFEST[path.name], "sha")
     assert chunks
-    for ch in chunks:
+    headings = [(s.start, s.heading_end) for s in sections if s.heading_end > s.start]
+    max_chars = ChunkingConfig().max_chars
+    for ch, following in zip(chunks, [*chunks[1:], None], strict=True):
         assert ch.text == c.text[ch.char_start : ch.char_end]
+        body = [i for i in range(ch.char_start, ch.char_end) if not c.text[i].isspace()]
+        if not any(not any(a <= i < b for a, b in headings) for i in body):
+            # a heading stands alone only when the text it introduces leaves no room for it
+            assert following is not None and following.char_end - ch.char_start > max_chars, f"only headings: {ch.text!r}"
         a, b = c.raw_span(ch.char_start, ch.char_end)
         # every character comes from the raw span, in order (separators stand for raw whitespace or markup)
         origins = c.offsets[ch.char_start : ch.char_end]
