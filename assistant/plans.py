@@ -62,6 +62,7 @@ class PlanMentions:
     """Folded ambito names (registry keys) the question names, directly or by an alias."""
     periods: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    """Years named on their own ("nel 2015"), not as part of a period or a full date."""
     dates: set[str] = field(default_factory=set)
     months: set[tuple[int, int | None]] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
@@ -117,7 +118,7 @@ class PlanRegistry:
         for pm in _PERIOD.finditer(q):
             end = pm.group(2)
             m.periods.add(f"{pm.group(1)}-{end if len(end) == 4 else '20' + end}")
-        m.years = {int(y) for y in _YEAR.findall(q)}
+        m.years = {int(y) for y in _YEAR.findall(_DATE.sub(" ", _PERIOD.sub(" ", q)))}
         for dm in _DATE.finditer(q):
             m.dates.add(f"{dm.group(3)}-{_MONTHS[dm.group(2)]:02d}-{int(dm.group(1)):02d}")
         for mm in _MONTH_YEAR.finditer(q):
@@ -218,15 +219,15 @@ def document_match(meta: DocumentMeta, m: PlanMentions) -> float:
     if m.periods:
         if meta.period in m.periods:
             score += 1.0
-        elif m.ambiti:
-            score -= 0.5
+        elif m.ambiti and not _document_years(meta) & m.years:
+            score -= 0.5  # another period of the ambito, unless a year named on its own points here
     if meta.date:
         year, month, _day = (int(x) for x in meta.date.split("-"))
         if meta.date in m.dates:
             score += 2.0
         elif any(mo == month and (yr is None or yr == year) for mo, yr in m.months):
             score += 1.0
-        elif year in m.years and not m.periods:
+        elif year in m.years:
             score += 0.25
     elif m.years and not m.periods and _period_years(meta.period) & m.years:
         score += 0.25

@@ -71,6 +71,10 @@ def test_a_named_year_prefers_the_documents_of_the_ambito_that_cover_it() -> Non
     targets = plans.targets("Quanto spendevano i Comuni di Montepiano e di Valdoria secondo i documenti del 2015?")
     assert targets["monte-slide"] == targets["valle-pdz"] == 1.0
     assert targets["monte-pdz"] < 0.5  # the 2019-2020 plan does not cover 2015
+    # a year named on its own points at the dated slides, even next to the plan's period
+    both = plans.targets("Nel 2015 un workshop di Montepiano chiedeva più dati: cosa prevede il piano 2019-2020?")
+    assert both["monte-pdz"] == 1.0 and both["monte-slide"] >= 0.5
+    assert plans.mentions("il piano 2019-2020 approvato il 12 marzo 2019").years == set()
     # a year none of the ambito's documents covers is a year of data: both documents stay named
     assert plans.targets("Quanto ha speso Montepiano per i minori nel 2012?") == {"monte-slide": 1.0, "monte-pdz": 1.0}
 
