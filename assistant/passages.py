@@ -44,13 +44,17 @@ def _parent(section: str) -> str:
 
 
 def related_sections(a: str, b: str) -> bool:
-    """``a`` lies under a sub-heading (two levels up at least) and ``b`` is that heading, a sibling
-    under it or a child of ``a``: the AZIONI, TEMPI and INDICATORI of one objective.
+    """``a`` and ``b`` are a sub-heading and one of its sub-sections (either way round), or siblings
+    under a sub-heading: an objective and its AZIONI, TEMPI and INDICATORI. Symmetric.
 
-    Sections right under a chapter (or under a document's title) stay apart.
+    Sections right under a chapter (or under a document's title) stay apart from each other.
     """
     pa, pb = _parent(a), _parent(b)
-    return " > " in pa and (pa == pb or pa == b or pb == a)
+    if pa == pb:
+        return " > " in pa  # siblings under a sub-heading
+    if pb == a:
+        return " > " in a  # b is a sub-section of a
+    return pa == b and " > " in b  # a is a sub-section of b
 
 
 def _common_section(sections: list[str]) -> str:

@@ -154,5 +154,8 @@ def test_a_seed_takes_in_related_sections_only_when_they_are_candidates() -> Non
     assert grown([(c[0], 1.0), (c[1], 0.4)], PassageConfig(siblings=False))[0] == parts[0]
     assert related_sections("A > Obiettivo 1 > AZIONI", "A > Obiettivo 1")
     assert related_sections("A > B > C", "A > B > C > D") and not related_sections("A > B > C", "A > D > C")
+    # the relation is symmetric: an objective right under its area takes in its AZIONI, and back
+    assert related_sections("Area > Obiettivo 7", "Area > Obiettivo 7 > AZIONI")
+    assert related_sections("Area > Obiettivo 7 > AZIONI", "Area > Obiettivo 7")
     # sections right under a chapter or a document title stay apart
     assert not related_sections("Piano > Premessa", "Piano > Servizi") and not related_sections("Piano", "Piano > Servizi")
