@@ -16,7 +16,7 @@ from bm25s.stopwords import STOPWORDS_ITALIAN
 # Elided forms ("dell'", "nell'") and a few words too common in these plans to discriminate.
 _EXTRA_STOPWORDS = {
     "dell", "dall", "nell", "sull", "all", "coll", "quell", "quest", "un", "l", "d", "c", "s", "m", "t",
-    "po", "cosa", "come", "quali", "quale", "qual", "quanti", "quante", "quanto", "chi", "dove", "quando", "perche",
+    "po", "cosa", "cos", "come", "quali", "quale", "qual", "quanti", "quante", "quanto", "chi", "dove", "quando", "perche",
     "secondo", "ovvero", "oppure", "ogni", "tale", "tali", "essere", "viene", "vengono", "puo", "possono",
 }
 _TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|[^\W\d_]+", re.UNICODE)

@@ -19,6 +19,8 @@ def test_tokenize_folds_stems_and_keeps_codes() -> None:
     assert "le" not in tokens and "dell" not in tokens and "nel" not in tokens
     assert tokenize("attività") == tokenize("attivita") == tokenize("ATTIVITÀ")
     assert tokenize("servizi") == tokenize("servizio")
+    # apocopated question words ask, they are not content ("cos'è" would match "cose", "così")
+    assert tokenize("Cos'è il Pois? Qual è la sede?") == ["pois", "sed"]
 
 
 def test_mentions() -> None:
