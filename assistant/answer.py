@@ -116,7 +116,11 @@ def answer_question(
     q_shape = shape(question)
     specific = specific_terms(question, terms, snap.plans)
     terms = with_counted_item(terms, q_shape)
-    q_shape = replace(q_shape, names=tuple(s.tokens for s in specific if not s.label[:1].isdigit()))
+    q_shape = replace(
+        q_shape,
+        names=tuple(s.tokens for s in specific if not s.label[:1].isdigit()),
+        titles=tuple(s.tokens for s in specific if s.quoted),
+    )
 
     if snap.plans.is_comparison(question):
         groups = _plan_groups(question, snap, named, results, allowed)

@@ -386,7 +386,7 @@ def ground(
         missing += [r for r in rare_missing if r.tokens not in {m.tokens for m in missing}]
     number_missing = lacks_figure(chosen, shape, terms, config.min_number_share)
     absent = {t for m in missing for t in m.tokens}
-    unmatched = figure_subject(question, chosen[0], absent, terms) if number_missing and chosen else []
+    unmatched = figure_subject(question, chosen[0], absent, terms, shape.item) if number_missing and chosen else []
     phrases = group_labels(question, absent) if missing else []
     status: Status = "partial" if missing or number_missing else "answered"
     return Grounding(status, missing, number_missing, unmatched, phrases)

@@ -88,6 +88,8 @@ class Specific:
     label: str
     tokens: frozenset[str]
     weight: float
+    quoted: bool = False
+    """A title the question quotes («Casa vuoi?»): it names one action, project or document."""
 
     def found_in(self, tokens: set[str]) -> bool:
         return bool(self.tokens) and self.tokens <= tokens
@@ -103,7 +105,7 @@ def specific_terms(question: str, terms: dict[str, float], plans: PlanRegistry) 
     for m in _QUOTED.finditer(question):
         toks = frozenset(t for t in tokenize(m.group(1)) if t in content)
         if toks:
-            out[toks] = Specific(m.group(1), toks, sum(terms[t] for t in toks))
+            out[toks] = Specific(m.group(1), toks, sum(terms[t] for t in toks), quoted=True)
     words = list(_WORD.finditer(question))
     for i, m in enumerate(words):
         word = m.group().strip(".-'’")
@@ -214,6 +216,8 @@ _REFERENCE = re.compile(
     r"punto|obiettivo|azione|legge|regionale|decreto|delibera|allegato|tabella|figura)\.?\s*$",
     re.IGNORECASE,
 )
+_ACT_NUMBER = re.compile(r"^\d{1,5}/(?:19|20)\d\d$")
+"""The number of a law or act with its year ("legge 112/2016", "L. 328/2000"): a reference."""
 _YEAR_LIKE = re.compile(r"^(?:19|20)\d\d(?:[/-](?:19|20)?\d\d)?$")
 _NUMBER = re.compile(r"\d")
 
@@ -299,12 +303,12 @@ def has_data_number(text: str) -> bool:
     """True when ``text`` holds a figure (a count, amount, share).
 
     Not figures: years, dates, a list number opening the text ("3) Omogeneità …") and the
-    numbers of references ("n. 287", "art. 4", "L. 381/91", "Obiettivo 9").
+    numbers of references ("n. 287", "art. 4", "L. 381/91", "Obiettivo 9", "legge nazionale 112/2016").
     """
     clean = clean_text(text)
     for m in _WORD.finditer(clean):
         w = m.group()
-        if not w[:1].isdigit() or _YEAR_LIKE.match(w) or _DATE_LIKE.match(w):
+        if not w[:1].isdigit() or _YEAR_LIKE.match(w) or _DATE_LIKE.match(w) or _ACT_NUMBER.match(w):
             continue
         if m.start() == len(clean) - len(clean.lstrip()) and _ENUMERATOR.match(clean, m.start()):
             continue

@@ -85,6 +85,8 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
         return False  # "giovani NEET", "minori stranieri": a figure of all the young or all minors is not it
     if any(y not in about for y in shape.years if y in terms):
         return False
+    if any(not (title & about) for title in shape.titles if title & terms.keys()):
+        return False  # "grazie all'azione «Casa vuoi?»": the figure of another action in the same table is not it
     if shape.names:
         passage = _passage_terms(c.chunk.text, c.chunk.section)
         if any(not (name & passage) for name in shape.names if name & terms.keys()):
@@ -154,13 +156,18 @@ def asked_figure(shape: QuestionShape, about: Sequence[str] = ()) -> str:
     return what
 
 
-def figure_subject(question: str, lead: Quoted, absent: set[str], terms: dict[str, float]) -> list[str]:
-    """What a missing figure should be about: the question's heaviest words the lead sentence lacks.
+def figure_subject(
+    question: str, lead: Quoted, absent: set[str], terms: dict[str, float], item: Sequence[str] = ()
+) -> list[str]:
+    """What a missing figure should be about: the counted item, then the question's heaviest words,
+    that the lead sentence lacks.
 
     Three at most, as the question says them; ``absent`` terms (reported missing on their own) left out.
     """
-    subject = [t for t in content_terms(question, terms) if t not in lead.hit and t not in absent]
-    return group_labels(question, set(sorted(subject, key=lambda t: -terms[t])[:3]))
+    words = dict.fromkeys([*(t for t in item if t in terms), *content_terms(question, terms)])
+    subject = [t for t in words if t not in lead.hit and t not in absent]
+    ordered = sorted(subject, key=lambda t: (t not in item, -terms[t]))
+    return group_labels(question, set(ordered[:3]))
 
 
 def is_table_row(text: str) -> bool:

@@ -39,6 +39,11 @@ _ASK_WORD = (
 _PART_BREAK = re.compile(rf"\?\s+|;\s+|,?\s+e\s+(?={_ASK_WORD})|:\s+(?={_ASK_WORD})")
 
 
+_NOUN_AFTER_QUANTI = re.compile(r"st[oaie]$")
+"""Endings of past participles ("previsti") that are also plural nouns ("posti", "costi"): right
+after "quanti" they name the counted item."""
+
+
 @dataclass(frozen=True)
 class QuestionShape:
     kind: str
@@ -56,7 +61,10 @@ class QuestionShape:
     e quali strutture esistono?"); empty for a question with one part."""
     names: tuple[frozenset[str], ...] = ()
     """Index terms of each name the question asks about (proper name, acronym, quoted title; see
-    :func:`assistant.evidence.specific_terms`, set by the caller): a figure must be about them."""
+    :func:`assistant.evidence.specific_terms`, set by the caller): a figure's passage must hold them."""
+    titles: tuple[frozenset[str], ...] = ()
+    """Index terms of each title the question quotes («Casa vuoi?», set by the caller): a figure's
+    own sentence (or its heading, or its table's header) must hold them."""
 
     @property
     def is_list(self) -> bool:
@@ -80,7 +88,7 @@ def _kind(q: str) -> QuestionShape:
     if _QUANTITY.search(q):
         m = _AFTER_QUANTITY.search(q)
         years = tuple(dict.fromkeys(_YEAR.findall(q)))
-        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), _item(m.group(1)) if m else (), years)
+        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), _item(m.group(1), plural=m.group(0).startswith(("quanti", "quante"))) if m else (), years)
     if _WHEN.search(q):
         return QuestionShape("when")
     if _OBJECTIVES.search(q) and _LIST.search(q):
@@ -94,12 +102,16 @@ def _kind(q: str) -> QuestionShape:
     return QuestionShape("fact")
 
 
-def _item(words: str) -> tuple[str, ...]:
-    """The leading content words of ``words`` (at most two), stopping at the first function word."""
+def _item(words: str, *, plural: bool = False) -> tuple[str, ...]:
+    """The leading content words of ``words`` (at most two), stopping at the first function word.
+
+    After "quanti/quante" (``plural``) a word ending like a participle is the counted noun ("posti").
+    """
     out: list[str] = []
     for word in words.split():
         toks = tokenize(word)
-        if not toks or _VERB_FORM.search(word):  # "fanno", "ha", "ammontano": no item, or the item ended
+        participle_like = plural and not out and _NOUN_AFTER_QUANTI.search(word)  # "quanti posti", not "quanto costa"
+        if not toks or (_VERB_FORM.search(word) and not participle_like):  # "fanno", "ha", "ammontano"
             break
         out += [t for t in toks if t not in ASKING]  # "quanti soldi", "quanta parte": no item
     return tuple(out[:2])

@@ -112,6 +112,10 @@ Il protocollo d'intesa con il CSVM ha come obiettivi la formazione dei volontari
 
 Il progetto Girasole, finanziato dal bando volontariato, offre interventi di prossimità alle famiglie.
 
+RISULTATI
+
+L'azione «Casa amica» ha accompagnato gli inquilini nella ricerca di un alloggio. Lo sportello lavoro ha raggiunto 300 famiglie nel 2016.
+
 LA CASA
 
 Obiettivo 1 Favorire l'accesso alla casa delle famiglie in difficoltà
@@ -278,6 +282,15 @@ def test_a_figure_must_come_from_a_passage_about_the_named_thing(app: Assistant)
     assert "20.000 euro" in named.answer.splitlines()[0]
 
 
+def test_a_figure_must_be_in_a_sentence_about_the_quoted_title(app: Assistant) -> None:
+    # "300 famiglie" shares the passage with «Casa amica», but it counts another action's families
+    answer = app.ask("Quante famiglie ha raggiunto l'azione «Casa amica» a Montepiano?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Montepiano non riportano il dato numerico")
+    other = app.ask("Quante famiglie ha raggiunto lo sportello lavoro a Montepiano?")
+    assert other.status == "answered" and "300 famiglie" in other.answer.splitlines()[0]
+
+
 def test_a_rate_is_a_figure_of_the_asked_year(app: Assistant) -> None:
     answer = app.ask("Qual era il tasso di occupazione di Borgoalto nel 2018?")
     assert answer.status == "partial"
@@ -318,6 +331,8 @@ def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistan
         ("Con quanti soldi partivano i gruppi di progetto?", "quantity", (), ()),
         ("Che percentuale di stranieri residenti ha il comune?", "quantity", ("stranier", "resident"), ()),
         ("Qual era il tasso di occupazione nel 2018?", "quantity", ("occup",), ("2018",)),
+        ("Quanti posti ha il centro diurno?", "quantity", ("post",), ()),
+        ("Quanto costa il voucher?", "quantity", (), ()),
         ("In che anno è stato approvato il regolamento?", "when", (), ()),
         ("Entro quando va firmato il protocollo?", "when", (), ()),
         ("Chi è il responsabile dell'Ufficio di Piano?", "who", (), ()),
@@ -333,6 +348,8 @@ def test_small_evidence_helpers() -> None:
     assert not has_data_number("3) Omogeneità di accesso ai servizi")  # a list number
     assert not has_data_number("approvati con delibera di G.C. n. 287 del 12.12.2018")  # a reference and a date
     assert not has_data_number("previsti dal regolamento ex art. 4 e dalla Legge 328/2000")
+    assert not has_data_number("La legge nazionale 112/2016 ha ampliato le opportunità")  # an act and its year
+    assert has_data_number("almeno 5/10 ulteriori realtà")
     assert counts_item("ricca di realtà amministrative (20 Comuni) e del terzo settore", ["comun"])
     assert not counts_item("circa il 18% della spesa fa parte della gestione dei Comuni", ["comun"])
     pairs = term_pairs(["respons", "uffic"], {"respons": 4.0, "uffic": 2.0})
