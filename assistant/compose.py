@@ -22,6 +22,7 @@ from assistant.evidence import (
     clean_text,
     group_labels,
     has_data_number,
+    in_contents,
     is_quotable,
     missing_share,
     missing_terms,
@@ -122,7 +123,7 @@ def candidates(
         heading = set(tokenize(r.chunk.section)) & terms.keys() if r.chunk.section else set()
         for span in statement_spans(r.chunk.text, slides=r.chunk.kind == SLIDES):
             raw = r.chunk.text[span.start : span.end]
-            if not is_quotable(raw):
+            if not is_quotable(raw) or in_contents(r.chunk.text, span):
                 continue
             text = clean_text(raw)
             key = text.lower()

@@ -273,6 +273,25 @@ def statement_spans(text: str, *, slides: bool = False, limit: int = 400) -> lis
     return out
 
 
+_CONTENTS_LINE = re.compile(r"[^\t\n]{3,160}[\t ](\d{1,3})")
+
+
+def in_contents(text: str, span: Span) -> bool:
+    """The span is a line of a table of contents ("Famiglie monogenitoriali …\t87"): a title and a
+    page number, next to lines of the same form whose page numbers do not go down. Its number
+    is a page, not a figure."""
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    end = len(text) if end < 0 else end
+    before = text[: max(start - 1, 0)].rsplit("\n", 1)[-1]
+    after = text[end + 1 :].split("\n", 1)[0]
+    found = [_CONTENTS_LINE.fullmatch(line.strip()) for line in (before, text[start:end], after)]
+    prev, page, nxt = (int(m.group(1)) if m else None for m in found)
+    if page is None:
+        return False
+    return (prev is not None and prev <= page) or (nxt is not None and page <= nxt)
+
+
 def clean_text(text: str) -> str:
     """A sentence as the answer shows it: no HTML, no markdown emphasis, one line."""
     text = _TAG.sub(" ", text).replace("**", "").replace("__", "")

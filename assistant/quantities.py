@@ -26,6 +26,7 @@ DATE = re.compile(
     r"agosto|settembre|ottobre|novembre|dicembre)\b", re.I,
 )
 MONEY_IN_TEXT = re.compile(r"€|\beuro\b|\d\s*(?:mila|k)\b", re.I)
+_AMOUNT = re.compile(r"€\s*\d[\d.,]*|\d[\d.,]*\s*(?:€|euro\b|mila\b)", re.I)
 _COUNT = re.compile(r"\d[\d.,]*\s*(?:%\s*)?(?:di\s+|dei\s+|delle\s+|degli\s+)?([^\W\d_][\w'’-]*)")
 FIGURE_KINDS = ("quantity", "when")
 """Question kinds answered by a figure: a number (quantity) or a date (when)."""
@@ -80,6 +81,8 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
     if shape.percent and "%" not in c.text and "percent" not in c.text.lower():
         return False
     item = [t for t in shape.item if t in terms]
+    if item and not shape.money and not has_data_number(_AMOUNT.sub(" ", c.text)):
+        return False  # "Quante badanti …": an amount in euro does not count them
     about = c.hit | _row_context(c) if is_table_row(c.text) else c.hit
     if item and any(t not in about for t in item):
         return False  # "giovani NEET", "minori stranieri": a figure of all the young or all minors is not it

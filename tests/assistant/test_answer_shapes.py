@@ -116,6 +116,8 @@ RISULTATI
 
 L'azione «Casa amica» ha accompagnato gli inquilini nella ricerca di un alloggio. Lo sportello lavoro ha raggiunto 300 famiglie nel 2016.
 
+Il fondo per le badanti vale 10.000 euro all'anno.
+
 LA CASA
 
 Obiettivo 1 Favorire l'accesso alla casa delle famiglie in difficoltà
@@ -289,6 +291,14 @@ def test_a_figure_must_be_in_a_sentence_about_the_quoted_title(app: Assistant) -
     assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Montepiano non riportano il dato numerico")
     other = app.ask("Quante famiglie ha raggiunto lo sportello lavoro a Montepiano?")
     assert other.status == "answered" and "300 famiglie" in other.answer.splitlines()[0]
+
+
+def test_an_amount_in_euro_does_not_count_the_item(app: Assistant) -> None:
+    answer = app.ask("Quante badanti lavorano a Montepiano?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Montepiano non riportano il dato numerico")
+    cost = app.ask("Quanto vale il fondo per le badanti di Montepiano?")
+    assert cost.status == "answered" and "10.000 euro" in cost.answer.splitlines()[0]
 
 
 def test_a_rate_is_a_figure_of_the_asked_year(app: Assistant) -> None:

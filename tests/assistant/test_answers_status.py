@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from api.responses import AnswerOut
-from assistant.evidence import clean_text, is_quotable, quotable_spans, statement_spans
+from assistant.citations import Span
+from assistant.evidence import clean_text, in_contents, is_quotable, quotable_spans, statement_spans
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -219,6 +220,23 @@ def test_on_slides_a_run_of_short_lines_is_one_statement() -> None:
     # a run stops at the length limit
     long_run = "\n\n".join(f"Voce numero {i}" for i in range(60))
     assert all(s.end - s.start <= 400 for s in statement_spans(long_run, slides=True))
+
+
+def test_lines_of_a_table_of_contents_are_not_quoted() -> None:
+    text = (
+        "Sostegno alla genitorialità\t84\nFamiglie monogenitoriali e genitori separati\t87\n4.7.2 GIOVANI\t88\n\n"
+        "Cremona\t90\nCrema\t45\n\nTotale\t87\n\nIl centro accoglie 87 persone."
+    )
+
+    def line(s: str) -> Span:
+        return Span(text.index(s), text.index(s) + len(s))
+
+    assert in_contents(text, line("Famiglie monogenitoriali e genitori separati\t87"))
+    assert in_contents(text, line("4.7.2 GIOVANI\t88"))
+    # a table of figures (numbers going down), a lone total and a sentence are not contents
+    assert not in_contents(text, line("Crema\t45"))
+    assert not in_contents(text, line("Totale\t87"))
+    assert not in_contents(text, line("Il centro accoglie 87 persone."))
 
 
 def test_empty_question_terms_do_not_break_the_status(app: Assistant, tmp_path: Path) -> None:
