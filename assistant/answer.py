@@ -95,6 +95,29 @@ def answer_question(
     snap = Snapshot.take(retriever)
     if not snap.docs:
         return Answer(question, EMPTY_INDEX_MESSAGE, True)
+    answer = _answer_from(question, retriever, snap, filters, config, objectives)
+    return with_missing_plans(answer, snap.plans.missing_plans(question), sorted(snap.plans.mentions(question).ambiti))
+
+
+def with_missing_plans(answer: Answer, periods: Sequence[str], ambiti: Sequence[str]) -> Answer:
+    """The answer prefixed by the plans the question names that are not indexed ("il Piano di Zona
+    2018-2020"): what follows comes from other documents, so the answer is at most ``partial``."""
+    if not periods:
+        return answer
+    where = f" dell'ambito di {', '.join(a.title() for a in ambiti)}" if ambiti else ""
+    if len(periods) == 1:
+        line = f"Il piano {periods[0]}{where} non è tra i documenti indicizzati."
+    else:
+        line = f"I piani {', '.join(periods)}{where} non sono tra i documenti indicizzati."
+    if answer.status == "not_found":
+        return replace(answer, answer=f"{line}\n{answer.answer}")
+    return replace(answer, answer=f"{line} Le informazioni più vicine, da altri documenti:\n{answer.answer}", status="partial")
+
+
+def _answer_from(
+    question: str, retriever: HybridRetriever, snap: Snapshot, filters: SearchFilters | None,
+    config: AnswerConfig, objectives: ObjectiveSource | None,
+) -> Answer:
     results = retriever.search(question, k=config.passages, filters=filters, state=snap.state, passages=quoting(retriever))
     terms = question_terms(question, snap.idf, snap.plans)
     named = snap.plans.named_plans(question)

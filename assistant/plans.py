@@ -25,6 +25,8 @@ _MONTHS = {
 }
 _PERIOD = re.compile(r"\b(20\d\d)\s*[-–/]\s*(20\d\d|\d\d)\b")
 _YEAR = re.compile(r"\b(20\d\d)\b")
+# a period right after "piano di zona" / "pdz": "piano di zona di <ambito> 2018-2020", "pdz 2021-2023"
+_PLAN_PERIOD = re.compile(r"\b(?:piano di zona|pdz)\b(?:\s+[^\s\d]+){0,4}?\s+(20\d\d)\s*[-–/]\s*(20\d\d|\d\d)\b")
 _DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(20\d\d)\b")
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r")(?:\s+(?:del\s+)?(20\d\d))?\b")
 _KIND_WORDS = {
@@ -144,6 +146,24 @@ class PlanRegistry:
         """The documents the question names, best first (ties in registry order)."""
         targets = self.targets(question)
         return sorted((d for d in self.docs if d.doc_id in targets), key=lambda d: -targets[d.doc_id])
+
+    def missing_plans(self, question: str) -> list[str]:
+        """Later plans the question names ("il Piano di Zona di <ambito> 2018-2020") than any indexed
+        document of the named ambiti (of any ambito, when it names none) covers.
+
+        An earlier plan ("le azioni del Piano di Zona 2012-2014") may be told by a later one, which
+        reports its results; a later one cannot be in documents written before it.
+        """
+        m = self.mentions(question)
+        docs = [d for d in self.docs if not m.ambiti or fold(d.ambito or "").strip() in m.ambiti]
+        last = max((max(_period_years(d.period)) for d in docs if d.period), default=None)
+        out = []
+        for pm in _PLAN_PERIOD.finditer(fold(question)):
+            end = pm.group(2)
+            period = f"{pm.group(1)}-{end if len(end) == 4 else '20' + end}"
+            if last is not None and int(pm.group(1)) > last and period not in out:
+                out.append(period)
+        return out
 
     def is_comparison(self, question: str) -> bool:
         """Several different ambiti or periods named, or a question across plans.

@@ -124,6 +124,17 @@ def test_partial_when_a_name_of_the_question_is_missing(app: Assistant) -> None:
     assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Casalasco non contengono indicazioni su «Fondazione Aurelia»."
 
 
+def test_a_later_plan_than_the_indexed_ones_is_said_to_be_missing(app: Assistant) -> None:
+    answer = app.ask("Come si attiva il voucher per le dimissioni protette nel Piano di Zona di Crema 2018-2020?")
+    lines = answer.answer.splitlines()
+    assert lines[0] == (
+        "Il piano 2018-2020 dell'ambito di Crema non è tra i documenti indicizzati. "
+        "Le informazioni più vicine, da altri documenti:"
+    )
+    assert answer.status == "partial"
+    assert any("voucher" in c.text for c in answer.citations)
+
+
 def test_not_found_declines(app: Assistant) -> None:
     answer = app.ask("Qual è il prezzo del biglietto del treno per Milano?")
     assert answer.status == "not_found" and answer.abstained and answer.citations == []

@@ -79,6 +79,16 @@ def test_a_named_year_prefers_the_documents_of_the_ambito_that_cover_it() -> Non
     assert plans.targets("Quanto ha speso Montepiano per i minori nel 2012?") == {"monte-slide": 1.0, "monte-pdz": 1.0}
 
 
+def test_later_plans_than_the_indexed_ones_are_missing() -> None:
+    plans = PlanRegistry(METAS)
+    assert plans.missing_plans("Che cosa cambia nel Piano di Zona di Crema 2018-2020?") == ["2018-2020"]
+    assert plans.missing_plans("Cosa prevede il PdZ 2021-2023 per gli anziani?") == ["2021-2023"]
+    # indexed plans, earlier plans (told by later ones) and other kinds of plan are not missing
+    assert plans.missing_plans("Cosa prevede il Piano di Zona di Crema 2015-2017?") == []
+    assert plans.missing_plans("Quali SFA sono nati grazie al Piano di Zona 2012-2014 di Crema?") == []
+    assert plans.missing_plans("Chi ha presentato il Piano Territoriale di Conciliazione 2021-2022?") == []
+
+
 def test_content_query_drops_registry_names_not_content() -> None:
     q = content_query("Qual è il traguardo dell'Obiettivo 9 del distretto cremasco 2015-2017 per Borgo Alto?", METAS)
     assert "9" in q and "traguard" in q
