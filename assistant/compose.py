@@ -26,6 +26,7 @@ from assistant.evidence import (
     is_quotable,
     missing_share,
     missing_terms,
+    names_someone,
     rare_terms,
     statement_spans,
     term_labels,
@@ -366,6 +367,8 @@ class Grounding:
     """For a quantity without its number: the question's words the best number sentence lacks."""
     phrases: list[str] = field(default_factory=list)
     """The missing terms as the question says them ("voucher per le dimissioni protette")."""
+    entity_missing: bool = False
+    """A "who" question whose quoted sentences name no one the question does not already name."""
 
 
 def ground(
@@ -389,8 +392,10 @@ def ground(
     absent = {t for m in missing for t in m.tokens}
     unmatched = figure_subject(question, chosen[0], absent, terms, shape.item) if number_missing and chosen else []
     phrases = group_labels(question, absent) if missing else []
-    status: Status = "partial" if missing or number_missing else "answered"
-    return Grounding(status, missing, number_missing, unmatched, phrases)
+    known = set(tokenize(question))
+    entity_missing = shape.entity and not any(names_someone(c.text, known) for c in chosen)
+    status: Status = "partial" if missing or number_missing or entity_missing else "answered"
+    return Grounding(status, missing, number_missing, unmatched, phrases, entity_missing)
 
 
 def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = None) -> str:
@@ -400,6 +405,8 @@ def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = Non
     if g.number_missing:
         tail = f" (né riferimenti a {labels})" if labels else ""
         return f"{where} non riportano {asked_figure(shape, g.unmatched)}{tail}."
+    if g.entity_missing and not g.missing:
+        return f"{where} non nominano il soggetto richiesto."
     return f"{where} non contengono indicazioni su {labels}."
 
 

@@ -292,6 +292,15 @@ def in_contents(text: str, span: Span) -> bool:
     return (prev is not None and prev <= page) or (nxt is not None and page <= nxt)
 
 
+_NAME = re.compile(r"(?<=[\w,;)’'\"»] )[A-ZÀ-Ý][\w’'-]+|\b[A-Z]{2,}\b")
+
+
+def names_someone(text: str, known: set[str]) -> bool:
+    """``text`` names a body, an organisation or a person beyond the ``known`` index terms: a
+    capitalised word inside a sentence ("gestito dall'Associazione AIDA") or an acronym."""
+    return any(set(tokenize(m.group())) - known for m in _NAME.finditer(clean_text(text)))
+
+
 def clean_text(text: str) -> str:
     """A sentence as the answer shows it: no HTML, no markdown emphasis, one line."""
     text = _TAG.sub(" ", text).replace("**", "").replace("__", "")

@@ -30,6 +30,11 @@ _AFTER_QUANTITY = re.compile(
     r"(?:\bquant[iaoe]|\b(?:percentual[ei]|numero|quota|importo|soglia|tass[oi])\s+(?:di|dei|degli|delle|del|della))"
     r"\s+((?:[^\W\d_][\w'-]*\s*){1,3})"
 )
+_ENTITY = re.compile(
+    r"^\s*(?:e\s+)?(?:chi|da chi|a chi|con chi)\b(?!\s+(?:puo|possono|ha diritto|hanno diritto|deve|devono|riguarda))"
+    r"|\b(?:quale|quali)\s+(?:ente|enti|organizzazion[ei]|soggett[oi]|associazion[ei]|cooperativ[ae]|realta|partner|firmatari)\b"
+    r"|\bchi\s+(?:ha|hanno|sono|e|gestisce|gestira|gestiscono|coordina|firma|firmato|guida|organizza|finanzia)\b"
+)
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ASK_WORD = (
@@ -62,6 +67,8 @@ class QuestionShape:
     names: tuple[frozenset[str], ...] = ()
     """Index terms of each name the question asks about (proper name, acronym, quoted title; see
     :func:`assistant.evidence.specific_terms`, set by the caller): a figure's passage must hold them."""
+    entity: bool = False
+    """The question asks who (a body, an organisation, a person): the answer must name one."""
     titles: tuple[frozenset[str], ...] = ()
     """Index terms of each title the question quotes («Casa vuoi?», set by the caller): a figure's
     own sentence (or its heading, or its table's header) must hold them."""
@@ -73,7 +80,8 @@ class QuestionShape:
 
 def shape(question: str) -> QuestionShape:
     """Classify ``question`` (folded, accent-free matching) and split it into its parts."""
-    return replace(_kind(fold(question)), parts=question_parts(question))
+    folded = fold(question)
+    return replace(_kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)))
 
 
 def question_parts(question: str) -> tuple[frozenset[str], ...]:

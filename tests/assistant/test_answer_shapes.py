@@ -14,7 +14,7 @@ import pytest
 
 from assistant.citations import Span, sentence_spans
 from assistant.compose import phrase_share, term_pairs
-from assistant.evidence import group_labels, has_data_number
+from assistant.evidence import group_labels, has_data_number, names_someone
 from assistant.quantities import counts_item, figure_lead, is_table_row
 from assistant.question import shape
 from assistant.service import Assistant
@@ -299,6 +299,16 @@ def test_an_amount_in_euro_does_not_count_the_item(app: Assistant) -> None:
     assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Montepiano non riportano il dato numerico")
     cost = app.ask("Quanto vale il fondo per le badanti di Montepiano?")
     assert cost.status == "answered" and "10.000 euro" in cost.answer.splitlines()[0]
+
+
+def test_a_who_question_needs_an_answer_that_names_someone(app: Assistant) -> None:
+    # the protocol's sentence names no signatory beyond the CSVM the question already names
+    answer = app.ask("Quali organizzazioni hanno firmato il protocollo d'intesa con il CSVM a Montepiano?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Montepiano non nominano il soggetto richiesto."
+    assert shape("Chi può accedere al voucher?").entity is False  # who may apply: people, not a body
+    assert names_someone("Il centro è gestito dall'Associazione AIDA.", set()) is True
+    assert names_someone("Il protocollo è firmato dalle realtà del territorio.", set()) is False
 
 
 def test_a_rate_is_a_figure_of_the_asked_year(app: Assistant) -> None:
