@@ -240,24 +240,29 @@ def test_list_numbers_and_references_are_not_the_asked_figure(app: Assistant) ->
     assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Borgoalto non riportano il dato numerico")
 
 
-def test_objective_questions_answer_from_the_records_unless_they_lack_a_name_of_the_question(app: Assistant) -> None:
-    records = app.ask("Quali obiettivi ha il piano di Valdoria sulla casa?")
-    assert records.answer.splitlines()[0].startswith("Secondo «Piano Valdoria», obiettivi")
-    assert "- Favorire l'accesso alla casa delle famiglie in difficoltà" in records.answer
-    # the records say nothing of the Sunia: the sentence that does is quoted instead
-    named = app.ask("Quali obiettivi ha il protocollo con il Sunia per la casa a Valdoria?")
-    assert "obiettivi della sezione" not in named.answer
-    assert "Il protocollo con il Sunia per la casa prevede incontri mensili" in named.answer
-
-
-def test_objective_records_must_state_the_name_the_question_asks_about(app: Assistant) -> None:
-    records = app.ask("Quali obiettivi ha il piano di Montepiano sulla casa?")
+@pytest.mark.parametrize(
+    ("records_question", "record", "named_question", "sentence"),
+    [
+        # the records say nothing of the Sunia: the sentence that does is quoted instead
+        ("Quali obiettivi ha il piano di Valdoria sulla casa?", "- Favorire l'accesso alla casa delle famiglie in difficoltà",
+         "Quali obiettivi ha il protocollo con il Sunia per la casa a Valdoria?",
+         "Il protocollo con il Sunia per la casa prevede incontri mensili"),
+        # a table record's resources column names the CSVM, but the record is not about it
+        ("Quali obiettivi ha il piano di Montepiano sulla casa?", "Apertura di uno sportello casa nei Comuni",
+         "Quali obiettivi ha il protocollo d'intesa con il CSVM a Montepiano?",
+         "ha come obiettivi la formazione dei volontari e la tutela degli inquilini"),
+    ],
+    ids=["list-records", "table-records"],
+)
+def test_objective_records_answer_only_when_their_fields_hold_the_question_names(
+    app: Assistant, records_question: str, record: str, named_question: str, sentence: str
+) -> None:
+    records = app.ask(records_question)
     assert "obiettivi della sezione" in records.answer.splitlines()[0]
-    assert "Apertura di uno sportello casa nei Comuni" in records.answer
-    # the record's resources column names the CSVM, but the record is not about it
-    named = app.ask("Quali obiettivi ha il protocollo d'intesa con il CSVM a Montepiano?")
+    assert record in records.answer
+    named = app.ask(named_question)
     assert "obiettivi della sezione" not in named.answer
-    assert "ha come obiettivi la formazione dei volontari e la tutela degli inquilini" in named.answer
+    assert sentence in named.answer
 
 
 def test_slide_statements_are_quoted_whole(app: Assistant) -> None:
@@ -272,33 +277,31 @@ def test_slide_statements_are_quoted_whole(app: Assistant) -> None:
     assert "Spesa sociale media 64 euro per abitante (anno 2014)" in figure.answer.splitlines()[0]
 
 
-def test_a_figure_must_come_from_a_passage_about_the_named_thing(app: Assistant) -> None:
-    # the only amount is another project's: the documents do not say what Girasole obtained
-    answer = app.ask("Quanto ha ottenuto il progetto Girasole dal bando volontariato?")
+MONTEPIANO_LACKS = "I documenti dell'ambito di Montepiano non riportano il dato numerico richiesto"
+
+
+@pytest.mark.parametrize(
+    ("lacking", "says", "answered", "figure"),
+    [
+        # the only amount is another project's, in another plan: what Girasole obtained is not said
+        ("Quanto ha ottenuto il progetto Girasole dal bando volontariato?",
+         "I documenti indicizzati non riportano il dato numerico richiesto riferito a «Girasole».",
+         "Quanto ha ottenuto il progetto Arcobaleno dal bando volontariato?", "20.000 euro"),
+        # "300 famiglie" shares the passage with «Casa amica», but it counts another action's families
+        ("Quante famiglie ha raggiunto l'azione «Casa amica» a Montepiano?", MONTEPIANO_LACKS,
+         "Quante famiglie ha raggiunto lo sportello lavoro a Montepiano?", "300 famiglie"),
+        # an amount in euro does not count the carers
+        ("Quante badanti lavorano a Montepiano?", MONTEPIANO_LACKS,
+         "Quanto vale il fondo per le badanti di Montepiano?", "10.000 euro"),
+    ],
+    ids=["named-thing-in-passage", "quoted-title-in-sentence", "amount-is-not-a-count"],
+)
+def test_a_figure_must_be_about_what_is_asked(app: Assistant, lacking: str, says: str, answered: str, figure: str) -> None:
+    answer = app.ask(lacking)
     assert answer.status == "partial"
-    assert answer.answer.splitlines()[0] == (
-        "I documenti indicizzati non riportano il dato numerico richiesto riferito a «Girasole»."
-    )
-    named = app.ask("Quanto ha ottenuto il progetto Arcobaleno dal bando volontariato?")
-    assert named.status == "answered"
-    assert "20.000 euro" in named.answer.splitlines()[0]
-
-
-def test_a_figure_must_be_in_a_sentence_about_the_quoted_title(app: Assistant) -> None:
-    # "300 famiglie" shares the passage with «Casa amica», but it counts another action's families
-    answer = app.ask("Quante famiglie ha raggiunto l'azione «Casa amica» a Montepiano?")
-    assert answer.status == "partial"
-    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Montepiano non riportano il dato numerico")
-    other = app.ask("Quante famiglie ha raggiunto lo sportello lavoro a Montepiano?")
-    assert other.status == "answered" and "300 famiglie" in other.answer.splitlines()[0]
-
-
-def test_an_amount_in_euro_does_not_count_the_item(app: Assistant) -> None:
-    answer = app.ask("Quante badanti lavorano a Montepiano?")
-    assert answer.status == "partial"
-    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Montepiano non riportano il dato numerico")
-    cost = app.ask("Quanto vale il fondo per le badanti di Montepiano?")
-    assert cost.status == "answered" and "10.000 euro" in cost.answer.splitlines()[0]
+    assert answer.answer.splitlines()[0].startswith(says)
+    other = app.ask(answered)
+    assert other.status == "answered" and figure in other.answer.splitlines()[0]
 
 
 def test_a_who_question_needs_an_answer_that_names_someone(app: Assistant) -> None:
