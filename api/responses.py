@@ -63,6 +63,13 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
 
 
+class QuotedSpan(BaseModel):
+    """A sentence the answer quotes: canonical offsets ``start``-``end`` of its document."""
+
+    start: int
+    end: int
+
+
 class CitationOut(BaseModel):
     """A cited span: the sentences quoted (``char_start``-``char_end``) inside their passage."""
 
@@ -83,13 +90,19 @@ class CitationOut(BaseModel):
     ocr: bool = False
     passage_start: int
     passage_end: int
+    quoted: list[QuotedSpan] = Field(
+        default_factory=list,
+        description="Le frasi riportate nella risposta, dentro il passaggio citato (offset nel testo del documento).",
+    )
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:
         c = citation.chunk
         fields = _provenance(c) | {"char_start": citation.start, "char_end": citation.end, "text": citation.text}
+        quoted = [QuotedSpan(start=c.char_start + s.start, end=c.char_start + s.end) for s in citation.sentences]
         return cls(
-            n=citation.n, score=round(citation.score, 6), passage_start=c.char_start, passage_end=c.char_end, **fields
+            n=citation.n, score=round(citation.score, 6), passage_start=c.char_start, passage_end=c.char_end,
+            quoted=quoted, **fields,
         )
 
 

@@ -37,6 +37,7 @@ from assistant.evidence import (
     term_labels,
 )
 from assistant.objective_answer import objective_answer
+from assistant.passages import merge
 from assistant.quantities import with_counted_item
 from assistant.question import QuestionShape, shape
 
@@ -157,7 +158,7 @@ def _answer_from(
     if q_shape.kind == "objectives" and objectives is not None:
         docs = [d.doc_id for d in named if d.doc_id in allowed] or [results[0].chunk.doc_id]
         records = [o for doc_id in docs[:2] for o in objectives(doc_id)]
-        answer = objective_answer(question, records, results, _objective_terms(terms), _chunk_finder(snap), config)
+        answer = objective_answer(question, records, results, _objective_terms(terms), _span_finder(snap, retriever), config)
         # records whose fields (what the answer shows) lack a name or acronym of the question answer
         # another question; a name in a record's resources column does not make it about that name
         if answer is not None and not missing_terms(specific, " ".join([answer.answer, *(c.chunk.section for c in answer.citations)])):
@@ -224,14 +225,26 @@ def _objective_terms(terms: dict[str, float]) -> dict[str, float]:
     return kept or terms
 
 
-def _chunk_finder(snap: Snapshot) -> Callable[[str, int], Chunk | None]:
-    def find(doc_id: str, offset: int) -> Chunk | None:
-        chunks = snap.lexical.document_chunks(doc_id)
-        inside = [c for c in chunks if c.char_start <= offset < c.char_end]
-        if inside:
-            return min(inside, key=lambda c: c.char_start)
-        after = [c for c in chunks if c.char_start >= offset]
-        return min(after, key=lambda c: c.char_start) if after else None
+def _span_finder(snap: Snapshot, retriever: HybridRetriever) -> Callable[[str, int, int], Chunk | None]:
+    """``find(doc_id, start, end)``: the passage of consecutive live chunks from the one holding
+    ``start`` through the one holding ``end`` (a record spread over two chunks is cited whole)."""
+
+    def find(doc_id: str, start: int, end: int) -> Chunk | None:
+        chunks = sorted(snap.lexical.document_chunks(doc_id), key=lambda c: c.char_start)
+        first = next((i for i, c in enumerate(chunks) if c.char_end > start), None)
+        if first is None:
+            return None
+        span = [chunks[first]]
+        for c in chunks[first + 1:]:
+            if c.char_start >= end or c.ordinal != span[-1].ordinal + 1 or c.version != span[0].version:
+                break
+            span.append(c)
+        if len(span) == 1:
+            return span[0]
+        canonical = retriever.canonical_text(doc_id, span[0].version)
+        if canonical is None or canonical[span[0].char_start:span[0].char_end] != span[0].text:
+            return span[0]
+        return merge(span, canonical)
 
     return find
 

@@ -25,7 +25,7 @@ def objective_answer(
     objectives: Sequence[Objective],
     results: Sequence[SearchResult],
     terms: dict[str, float],
-    chunk_at: Callable[[str, int], Chunk | None],
+    passage_at: Callable[[str, int, int], Chunk | None],
     config: AnswerConfig,
     *,
     top: int = 4,
@@ -63,7 +63,7 @@ def objective_answer(
     citations: list[Citation] = []
     lines = []
     for o in picked:
-        chunk = chunk_at(o.doc_id, o.char_start)
+        chunk = passage_at(o.doc_id, o.char_start, min(o.char_end, o.char_start + config.cite_chars))
         if chunk is None:
             continue
         start = max(o.char_start, chunk.char_start)

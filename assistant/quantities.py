@@ -106,10 +106,18 @@ def _passage_terms(text: str, section: str) -> frozenset[str]:
 
 
 def holds_figure(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_share: float) -> bool:
-    """The sentence holds the asked figure: a number tied to the asked item, or a date."""
+    """The sentence holds the asked figure: a number tied to the asked item, or a date of a
+    passage that holds every word of each name the question asks about.
+
+    "In che anno è stato firmato il protocollo con il Centro Territoriale Inclusione?": the year of
+    another protocol, in a passage that does not name the Centro, is not the asked date.
+    """
     if shape.kind == "quantity":
         return number_tied(c, shape, terms, min_share)
-    return shape.kind == "when" and DATE.search(c.text) is not None
+    if shape.kind != "when" or DATE.search(c.text) is None:
+        return False
+    passage = _passage_terms(c.chunk.text, c.chunk.section)
+    return all(name <= passage for name in shape.names)
 
 
 def with_counted_item(terms: dict[str, float], shape: QuestionShape) -> dict[str, float]:

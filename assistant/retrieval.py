@@ -179,6 +179,10 @@ class HybridRetriever:
                 self._texts = {}
         return self._neighbours[1]
 
+    def canonical_text(self, doc_id: str, version: str) -> str | None:
+        """The canonical text of a document version (None when the retriever has no text provider)."""
+        return self._cached_text(doc_id, version) if self._text_of is not None else None
+
     def _cached_text(self, doc_id: str, version: str) -> str | None:
         """The canonical text of a document version, asked of the provider once per version."""
         key = (doc_id, version)

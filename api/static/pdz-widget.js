@@ -32,6 +32,7 @@
   .viewer .where { margin:2px 0 0; }
   .context { position:relative; white-space:pre-wrap; overflow-wrap:anywhere; max-height:320px; overflow:auto; background:#fff; border:1px solid #d7dde6; padding:8px; margin-top:8px; border-radius:6px; }
   mark { background:#ffe27a; padding:0 1px; }
+  .cited { background:#fff7d6; }
   .close, .secondary { background:#fff; color:#24508f; padding:4px 10px; }
   .close { white-space:nowrap; flex-shrink:0; }
   .cols { display:grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap:8px; margin-top:12px; }
@@ -240,7 +241,7 @@
         const doc = await res.json();
         const w = doc.window;
         const before = esc(w.text.slice(0, w.highlight_start));
-        const cited = esc(w.text.slice(w.highlight_start, w.highlight_end));
+        const cited = this.markQuoted(w, c.quoted || []);
         const after = esc(w.text.slice(w.highlight_end));
         const page = w.page || c.page;
         viewer.innerHTML = `<div class="viewer" role="dialog" aria-modal="false" aria-labelledby="vt" aria-describedby="vm" tabindex="-1">
@@ -248,16 +249,35 @@
           <div class="meta" id="vm">Ambito: ${esc(doc.ambito || "-")} · Periodo: ${esc(doc.period || "-")}${page ? " · Pagina " + esc(page) : ""}${w.ocr ? ' · <span class="ocr">Pagina letta con l\'OCR: il testo può contenere errori di lettura</span>' : ""}
           <p class="where">Sezione: ${esc(w.section || c.section || "-")}</p></div></div>
           <button type="button" class="close">Chiudi<span aria-hidden="true"> ✕</span></button></header>
-          <div class="context" tabindex="0" aria-label="Testo della fonte con il passaggio citato evidenziato">${w.start > 0 ? "…" : ""}${before}<mark>${cited}</mark>${after}${w.end < w.length ? "…" : ""}</div></div>`;
+          <div class="context" tabindex="0" aria-label="Testo della fonte con il passaggio citato evidenziato">${w.start > 0 ? "…" : ""}${before}<span class="cited">${cited}</span>${after}${w.end < w.length ? "…" : ""}</div></div>`;
         viewer.querySelector(".close").addEventListener("click", () => this.closeViewer());
         viewer.querySelector(".viewer").focus();
-        const mark = viewer.querySelector("mark");
+        const mark = viewer.querySelector("mark") || viewer.querySelector(".cited");
         const box = viewer.querySelector(".context");
         if (mark && box) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
       } catch (err) {
         const offline = err instanceof TypeError;
         viewer.innerHTML = `<div class="notice error" role="alert">${offline ? "Il server non è raggiungibile: impossibile aprire la fonte." : "Impossibile aprire la fonte: " + esc(err.message)}</div>`;
       }
+    }
+
+    /** The cited span of window ``w`` (escaped), the sentences the answer quotes marked inside it;
+     *  the whole span is marked when the citation names no sentence. */
+    markQuoted(w, quoted) {
+      const lo = w.highlight_start, hi = w.highlight_end;
+      const spans = quoted
+        .map((q) => [Math.max(q.start - w.start, lo), Math.min(q.end - w.start, hi)])
+        .filter(([a, b]) => b > a)
+        .sort((x, y) => x[0] - y[0]);
+      if (!spans.length) return `<mark>${esc(w.text.slice(lo, hi))}</mark>`;
+      let out = "", pos = lo;
+      for (const [a, b] of spans) {
+        const from = Math.max(a, pos);
+        if (b <= from) continue;
+        out += esc(w.text.slice(pos, from)) + `<mark>${esc(w.text.slice(from, b))}</mark>`;
+        pos = b;
+      }
+      return out + esc(w.text.slice(pos, hi));
     }
 
     closeViewer(restoreFocus = true) {

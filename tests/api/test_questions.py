@@ -32,7 +32,12 @@ def test_ask_json_citations_point_into_the_canonical_text(client: httpx.Client) 
         text = client.get(f"/v1/documents/{cit['doc_id']}").json()["text"]
         assert text[cit["char_start"] : cit["char_end"]] == cit["text"]
         assert cit["passage_start"] <= cit["char_start"] < cit["char_end"] <= cit["passage_end"]
+        # the sentences the answer quotes lie inside the cited span, and the answer shows them
+        for q in cit["quoted"]:
+            assert cit["char_start"] <= q["start"] < q["end"] <= cit["char_end"]
+            assert " ".join(text[q["start"] : q["end"]].split())[:60] in " ".join(body["answer"].split())
     first = body["citations"][0]
+    assert first["quoted"], "the first citation names the sentences it supports"
     assert (first["n"], first["doc_id"], first["ambito"], first["period"]) == (1, "alfa", "Crema", "2015-2017")
     assert first["section"].endswith("2. Servizi per la domiciliarità")
 

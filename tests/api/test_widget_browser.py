@@ -59,11 +59,14 @@ def test_ask_and_open_the_cited_source(page: Any) -> None:
     assert "Fonti" in answer and "[1] Piano Alfa (prova)" in answer
     assert chip.evaluate("el => el.tagName") == "BUTTON"
     chip.click()
-    mark = widget.locator(".viewer mark")
+    mark = widget.locator(".viewer mark").first
     mark.wait_for(timeout=15_000)
+    # the quoted sentence is marked inside the cited span, which sits inside its surrounding text
     assert "Il voucher per le dimissioni protette si attiva tramite il servizio sociale" in mark.inner_text()
+    cited = widget.locator(".viewer .cited").inner_text()
+    assert mark.inner_text() in cited and len(cited) > len(mark.inner_text())
     context = widget.locator(".viewer .context").inner_text()
-    assert context.index(mark.inner_text()) > 0  # the passage sits inside its surrounding text
+    assert context.index(cited) > 0
     assert widget.locator(".viewer h3").inner_text() == "[1] Piano Alfa (prova)"
     meta = widget.locator(".viewer .meta").inner_text()
     assert "Ambito: Crema" in meta and "Periodo: 2015-2017" in meta and "Sezione:" in meta
@@ -83,7 +86,7 @@ def test_keyboard_only_ask_open_and_escape(page: Any) -> None:
     chip.wait_for(timeout=30_000)
     chip.focus()
     page.keyboard.press("Enter")
-    widget.locator(".viewer mark").wait_for(timeout=15_000)
+    widget.locator(".viewer mark").first.wait_for(timeout=15_000)
     focused = page.evaluate("document.querySelector('pdz-assistant').shadowRoot.activeElement.className")
     assert focused == "viewer"  # focus moved into the viewer
     page.keyboard.press("Escape")
@@ -125,7 +128,7 @@ def test_abstention_message_and_phone_width(browser: Any, live: LiveServer) -> N
     widget.locator("textarea").fill(VOUCHER)
     widget.locator("#send").click()
     widget.locator("#answer .chip").first.click(timeout=30_000)
-    widget.locator(".viewer mark").wait_for(timeout=15_000)
+    widget.locator(".viewer mark").first.wait_for(timeout=15_000)
     rect = widget.locator(".viewer").bounding_box()
     assert rect is not None and rect["x"] + rect["width"] <= 375
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

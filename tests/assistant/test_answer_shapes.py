@@ -102,6 +102,16 @@ Il progetto Arcobaleno ha ottenuto 20.000 euro dal bando volontariato della Fond
 BENI COMUNI
 
 Il Consiglio comunale ha approvato il Regolamento per la cura dei beni comuni, che affida ai cittadini la manutenzione dei giardini.
+
+RETE ANTIVIOLENZA
+
+Dal 2013 è attivo il protocollo d'intesa distrettuale con la Prefettura per la rete territoriale contro la violenza.
+
+""" + " ".join(f"Il tavolo numero {n} della rete antiviolenza riunisce ogni mese i servizi del territorio." for n in range(1, 25)) + """
+
+SCUOLA
+
+Il protocollo d'intesa distrettuale con il Centro Territoriale Inclusione sostiene i progetti delle scuole.
 """
 # objectives in the plans' table layout: a record's span also holds its resources column
 MONTE = """Piano di Zona 2015-2017 dell'Ambito di Montepiano
@@ -342,6 +352,16 @@ def test_a_date_question_without_a_date_in_the_evidence_is_partial(app: Assistan
     assert answer.status == "partial"
     assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Valdoria non riportano la data richiesta")
     assert any("Regolamento per la cura dei beni comuni" in c.text for c in answer.citations)
+
+
+def test_a_date_must_come_from_a_passage_about_the_asked_name(app: Assistant) -> None:
+    # the year of another protocol (the Prefettura's) is not the year of the Centro's protocol
+    answer = app.ask("In che anno è stato firmato il protocollo d'intesa distrettuale con il Centro Territoriale Inclusione a Valdoria?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0].startswith("I documenti dell'ambito di Valdoria non riportano la data richiesta")
+    known = app.ask("Da quando è attivo il protocollo d'intesa con la Prefettura a Valdoria?")
+    assert known.status == "answered"
+    assert "Dal 2013" in known.answer.splitlines()[0]
 
 
 @pytest.mark.parametrize(
