@@ -13,9 +13,9 @@ import unicodedata
 import Stemmer
 from bm25s.stopwords import STOPWORDS_ITALIAN
 
-# Elided forms ("dell'", "nell'") and a few words too common in these plans to discriminate.
+# Elided forms ("dell'", "nell'", "com'è") and a few words too common in these plans to discriminate.
 _EXTRA_STOPWORDS = {
-    "dell", "dall", "nell", "sull", "all", "coll", "quell", "quest", "un", "l", "d", "c", "s", "m", "t",
+    "dell", "dall", "nell", "sull", "all", "coll", "quell", "quest", "com", "un", "l", "d", "c", "s", "m", "t",
     "po", "cosa", "cos", "come", "quali", "quale", "qual", "quanti", "quante", "quanto", "chi", "dove", "quando", "perche",
     "secondo", "ovvero", "oppure", "ogni", "tale", "tali", "essere", "viene", "vengono", "puo", "possono",
 }

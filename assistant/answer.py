@@ -100,16 +100,28 @@ def answer_question(
     return with_missing_plans(answer, snap.plans.missing_plans(question), sorted(snap.plans.mentions(question).ambiti))
 
 
+def missing_plans_line(periods: Sequence[str], ambiti: Sequence[str]) -> str | None:
+    """Italian line naming the plans the question names that are not indexed (None when none)."""
+    if not periods:
+        return None
+    where = f" dell'ambito di {', '.join(a.title() for a in ambiti)}" if ambiti else ""
+    if len(periods) == 1:
+        return f"Il piano {periods[0]}{where} non è tra i documenti indicizzati."
+    return f"I piani {', '.join(periods)}{where} non sono tra i documenti indicizzati."
+
+
+def missing_plans_of(question: str, retriever: HybridRetriever) -> tuple[list[str], list[str]]:
+    """The later plans ``question`` names that no indexed document covers, and the ambiti it names."""
+    plans = Snapshot.take(retriever).plans
+    return plans.missing_plans(question), sorted(plans.mentions(question).ambiti)
+
+
 def with_missing_plans(answer: Answer, periods: Sequence[str], ambiti: Sequence[str]) -> Answer:
     """The answer prefixed by the plans the question names that are not indexed ("il Piano di Zona
     2018-2020"): what follows comes from other documents, so the answer is at most ``partial``."""
-    if not periods:
+    line = missing_plans_line(periods, ambiti)
+    if line is None:
         return answer
-    where = f" dell'ambito di {', '.join(a.title() for a in ambiti)}" if ambiti else ""
-    if len(periods) == 1:
-        line = f"Il piano {periods[0]}{where} non è tra i documenti indicizzati."
-    else:
-        line = f"I piani {', '.join(periods)}{where} non sono tra i documenti indicizzati."
     if answer.status == "not_found":
         return replace(answer, answer=f"{line}\n{answer.answer}")
     return replace(answer, answer=f"{line} Le informazioni più vicine, da altri documenti:\n{answer.answer}", status="partial")

@@ -26,8 +26,10 @@ from assistant.evidence import (
     is_quotable,
     missing_share,
     missing_terms,
+    names_person,
     names_someone,
     rare_terms,
+    reports_outcome,
     statement_spans,
     term_labels,
 )
@@ -372,7 +374,12 @@ class Grounding:
     phrases: list[str] = field(default_factory=list)
     """The missing terms as the question says them ("voucher per le dimissioni protette")."""
     entity_missing: bool = False
-    """A "who" question whose quoted sentences name no one the question does not already name."""
+    """A "who" question whose quoted sentences name no one the question does not already name (in the
+    asked role, when the question names one)."""
+    name_missing: bool = False
+    """The question asks for a name and no quoted sentence gives a person's name."""
+    outcome_missing: bool = False
+    """The question asks how something went and no quoted sentence reports a result."""
 
 
 def ground(
@@ -397,9 +404,15 @@ def ground(
     unmatched = figure_subject(question, chosen[0], absent, terms, shape.item) if number_missing and chosen else []
     phrases = group_labels(question, absent) if missing else []
     known = set(tokenize(question))
-    entity_missing = shape.entity and not any(names_someone(c.text, known) for c in chosen)
-    status: Status = "partial" if missing or number_missing or entity_missing else "answered"
-    return Grounding(status, missing, number_missing, unmatched, phrases, entity_missing)
+    role = set(shape.role)
+    entity_missing = shape.entity and not any(
+        names_someone(c.text, known) and role <= set(tokenize(c.text)) for c in chosen
+    )
+    name_missing = shape.asks_name and not any(names_person(c.text, known) for c in chosen)
+    outcome_missing = shape.asks_outcome and not any(reports_outcome(c.text) for c in chosen)
+    lacking = missing or number_missing or entity_missing or name_missing or outcome_missing
+    status: Status = "partial" if lacking else "answered"
+    return Grounding(status, missing, number_missing, unmatched, phrases, entity_missing, name_missing, outcome_missing)
 
 
 def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = None) -> str:
@@ -409,6 +422,10 @@ def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = Non
     if g.number_missing:
         tail = f" (né riferimenti a {labels})" if labels else ""
         return f"{where} non riportano {asked_figure(shape, g.unmatched)}{tail}."
+    if g.name_missing and not g.missing:
+        return f"{where} non riportano il nome richiesto."
+    if g.outcome_missing and not g.missing:
+        return f"{where} non riportano i risultati richiesti."
     if g.entity_missing and not g.missing:
         return f"{where} non nominano il soggetto richiesto."
     return f"{where} non contengono indicazioni su {labels}."

@@ -177,18 +177,31 @@ ASKING = frozenset(
 
 def rare_terms(question: str, terms: dict[str, float]) -> dict[str, float]:
     """The question's rare content terms (idf >= RARE_IDF) that are not verb forms or asking words."""
-    verbs = {t for w, t in _word_terms(question) if VERB_FORM.search(w.lower())}
+    verbs = verb_terms(question)
     return {t: w for t, w in terms.items() if w >= RARE_IDF and t not in verbs and t not in ASKING}
 
 
 def content_terms(question: str, terms: dict[str, float]) -> list[str]:
     """The question's terms that say what it is about (not verb forms, not asking words), in order."""
-    verbs = {t for w, t in _word_terms(question) if VERB_FORM.search(w.lower())}
+    verbs = verb_terms(question)
     return [t for t in terms if t not in verbs and t not in ASKING]
 
 
-def _word_terms(question: str) -> list[tuple[str, str]]:
-    return [(m.group(), t) for m in _WORD.finditer(question) for t in tokenize(m.group())]
+_BEFORE_VERB = frozenset({"si", "ci", "ne", "chi", "cosa"})
+"""Words a verb follows in a question ("come si *usa*", "chi *firma*", "cosa *propone*")."""
+
+
+def verb_terms(question: str) -> set[str]:
+    """Index terms of the question's verb forms: by their ending ("attivare", "previsto") or by
+    the clitic or pronoun before them ("si usa", "chi firma"); they ask, the nouns say about what."""
+    words = list(_WORD.finditer(question))
+    verbs: set[str] = set()
+    for i, m in enumerate(words):
+        word = m.group().lower()
+        after = i > 0 and words[i - 1].group().lower() in _BEFORE_VERB
+        if VERB_FORM.search(word) or after:
+            verbs.update(tokenize(word))
+    return verbs
 
 
 def missing_share(terms: dict[str, float], text: str, question: str = "") -> float:
@@ -299,6 +312,45 @@ def names_someone(text: str, known: set[str]) -> bool:
     """``text`` names a body, an organisation or a person beyond the ``known`` index terms: a
     capitalised word inside a sentence ("gestito dall'Associazione AIDA") or an acronym."""
     return any(set(tokenize(m.group())) - known for m in _NAME.finditer(clean_text(text)))
+
+
+_HONORIFIC = re.compile(r"\b(?:dott|dott\.ssa|dr|dr\.ssa|sig|sig\.ra|prof|prof\.ssa|avv|ing|arch|geom|rag)\.?\s+[A-ZÀ-Ý]")
+_NAME_PAIR = re.compile(r"(?<=[\w,;:)’'\"»] )([A-ZÀ-Ý][a-zà-ý’'-]+)\s+([A-ZÀ-Ý][a-zà-ý’'-]+)\b")
+_BODY_WORDS = frozenset(
+    tokenize(
+        "comune comuni regione provincia servizio servizi ufficio uffici settore fondazione azienda associazione "
+        "cooperativa coop consorzio ente enti centro centri tribunale agenzia istituto scuola direzione dipartimento "
+        "assemblea consiglio comitato tavolo cabina piano legge fondo sociale sociali sanitaria sanitario terzo"
+    )
+)
+
+
+def names_person(text: str, known: set[str]) -> bool:
+    """``text`` gives a person's name: a title and a name ("dott.ssa Rossi") or two capitalised words
+    inside a sentence that are neither the question's words nor the words of a body's name
+    ("Comune Capofila", "Servizi Sociali")."""
+    clean = clean_text(text)
+    if _HONORIFIC.search(clean):
+        return True
+    for m in _NAME_PAIR.finditer(clean):
+        words = set(tokenize(m.group(1))) | set(tokenize(m.group(2)))
+        if words and not words & known and not words & _BODY_WORDS:
+            return True
+    return False
+
+
+_OUTCOME_MARK = re.compile(
+    r"\brisultat|\besit[oi]\b|\beffett[oi]\b|\bimpatt|\braggiunt|\bottenut|\bha(?:nno)? (?:permesso|consentito|portato|prodotto|"
+    r"coinvolto|registrato|evidenziato|mostrato|visto|generato)\b|\b(?:è|sono) stat[aeio]\b|\b(?:aumentat|diminuit|cresciut|calat|ridott)[oaie]\b",
+    re.IGNORECASE,
+)
+
+
+def reports_outcome(text: str) -> bool:
+    """``text`` reports how something went: a result word, a past result ("sono state attivate",
+    "ha permesso") or a figure; a plan's intentions ("si prevede di avviare") are not results."""
+    clean = clean_text(text)
+    return bool(_OUTCOME_MARK.search(clean)) or has_data_number(clean)
 
 
 def clean_text(text: str) -> str:

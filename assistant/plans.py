@@ -143,9 +143,14 @@ class PlanRegistry:
         return {doc_id: s / best for doc_id, s in scores.items() if s > 0}
 
     def named_plans(self, question: str) -> list[DocumentMeta]:
-        """The documents the question names, best first (ties in registry order)."""
+        """The documents the question names, best first (ties in registry order).
+
+        A full date names one document ("i workshop del 12 marzo 2015"): the other documents of
+        its ambito, named only by the ambito, are then not in the question's scope.
+        """
         targets = self.targets(question)
-        return sorted((d for d in self.docs if d.doc_id in targets), key=lambda d: -targets[d.doc_id])
+        floor = _DATED_SCOPE if self.mentions(question).dates else 0.0
+        return sorted((d for d in self.docs if targets.get(d.doc_id, 0.0) > floor), key=lambda d: -targets[d.doc_id])
 
     def missing_plans(self, question: str) -> list[str]:
         """Later plans the question names ("il Piano di Zona di <ambito> 2018-2020") than any indexed
@@ -190,6 +195,9 @@ class PlanRegistry:
 
 
 _OTHER_YEARS_PENALTY = 0.5
+_DATED_SCOPE = 0.5
+"""When the question names a full date, a document is in its scope only above this share of the
+best target weight (the dated document's own ambito-only siblings score about 0.3)."""
 
 
 def _year_preferred(docs: Sequence[DocumentMeta], scores: dict[str, float], m: PlanMentions) -> dict[str, float]:

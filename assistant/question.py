@@ -35,6 +35,15 @@ _ENTITY = re.compile(
     r"|\b(?:quale|quali)\s+(?:ente|enti|organizzazion[ei]|soggett[oi]|associazion[ei]|cooperativ[ae]|realta|partner|firmatari)\b"
     r"|\bchi\s+(?:ha|hanno|sono|e|gestisce|gestira|gestiscono|coordina|firma|firmato|guida|organizza|finanzia)\b"
 )
+_ASKS_NAME = re.compile(r"\bcome si chiam(?:a|ano)\b|\b(?:il|un|i|dei|del) nom(?:e|i)\b|\bnominativ[oi]\b")
+"""The question asks for a name ("Come si chiama il coordinatore …", "mi servirebbe un nome")."""
+_OUTCOME = re.compile(
+    r"\bcom(?:'|\s)\s*e\s+(?:andat|finit)|\bcome (?:sono|e) (?:andat|finit)"
+    r"|\b(?:che|quali|con (?:che|quali)) (?:risultat|esit|effett|impatt)|\bha(?:nno)? (?:funzionato|dato (?:risultat|esit|frutt))"
+)
+"""The question asks how something went ("Com'è andata la sperimentazione …", "Che risultati ha dato …")."""
+_ROLE = re.compile(r"^\s*(?:e\s+)?chi (?:e|sono|era|erano|sara|saranno) (?:il|lo|la|l'|i|gli|le)\s*((?:[^\W_][\w'-]*\s*){1,3})")
+_NUMBER_WORD = re.compile(r"^(?:\d+|un[oa]?|due|tre|quattro|cinque|sei|sette|otto|nove|dieci)$")
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ASK_WORD = (
@@ -72,6 +81,13 @@ class QuestionShape:
     titles: tuple[frozenset[str], ...] = ()
     """Index terms of each title the question quotes («Casa vuoi?», set by the caller): a figure's
     own sentence (or its heading, or its table's header) must hold them."""
+    role: tuple[str, ...] = ()
+    """Index terms of the role a "Chi è il *responsabile* …" question asks about: the sentence that
+    names someone must name them in that role."""
+    asks_name: bool = False
+    """The question asks for a name: the answer must give a person's name, not a role or a body."""
+    asks_outcome: bool = False
+    """The question asks how something went: the answer must report a result, not a plan."""
 
     @property
     def is_list(self) -> bool:
@@ -81,7 +97,23 @@ class QuestionShape:
 def shape(question: str) -> QuestionShape:
     """Classify ``question`` (folded, accent-free matching) and split it into its parts."""
     folded = fold(question)
-    return replace(_kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)))
+    return replace(
+        _kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)), role=_role(folded),
+        asks_name=bool(_ASKS_NAME.search(folded)), asks_outcome=bool(_OUTCOME.search(folded)),
+    )
+
+
+def _role(q: str) -> tuple[str, ...]:
+    """The index terms of the first content word after "chi è il …" ("Chi sono i quattro
+    *rappresentanti* …"); empty for other questions."""
+    m = _ROLE.search(q)
+    if not m:
+        return ()
+    for word in m.group(1).split():
+        toks = [t for t in tokenize(word) if t not in ASKING]
+        if toks and not _NUMBER_WORD.match(word):
+            return tuple(toks)
+    return ()
 
 
 def question_parts(question: str) -> tuple[frozenset[str], ...]:

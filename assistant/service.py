@@ -271,26 +271,40 @@ class Assistant(ObjectivesMixin):
                 question, self.retriever(), filters=filters, config=config,
                 objectives=lambda doc_id: self.objective_store().list(doc_id=doc_id),
             )
+        from assistant.answer import missing_plans_of, with_missing_plans
         from assistant.llm import generate_answer
 
         results = self.search(question, k=config.passages, filters=filters)
-        return generate_answer(question, results, model)
+        return with_missing_plans(generate_answer(question, results, model), *missing_plans_of(question, self.retriever()))
 
     def ask_stream(
         self, question: str, *, filters: SearchFilters | None = None, history: list[str] | None = None
     ) -> Generator[StreamEvent, None, None]:
         """The answer as events: each ``sentence`` as soon as it exists, then the final ``answer``."""
-        from assistant.answer_stream import answer_lines, stream_generated
+        from assistant.answer_stream import StreamEvent, answer_lines, stream_generated
 
         model = self.chat_model()
         if model is None:
             yield from answer_lines(self.ask(question, filters=filters, history=history))
             return
-        from assistant.answer import AnswerConfig, with_history
+        from assistant.answer import (
+            AnswerConfig,
+            missing_plans_line,
+            missing_plans_of,
+            with_history,
+            with_missing_plans,
+        )
 
         question = with_history(question, history or [])
         results = self.search(question, k=AnswerConfig().passages, filters=filters)
-        yield from stream_generated(question, results, model)
+        missing = missing_plans_of(question, self.retriever())
+        line = missing_plans_line(*missing)
+        if line is not None:  # said first, as the composed answer says it
+            yield StreamEvent("sentence", line)
+        for event in stream_generated(question, results, model):
+            if event.answer is not None:
+                event = StreamEvent("answer", answer=with_missing_plans(event.answer, *missing))
+            yield event
 
     def chat_model(self) -> BaseChatModel | None:
         """The generative backend when one is configured (``PDZ_LLM_MODEL``), else None."""

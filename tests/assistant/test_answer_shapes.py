@@ -12,9 +12,17 @@ from typing import Any
 
 import pytest
 
+from assistant.analysis import tokenize
 from assistant.citations import Span, sentence_spans
 from assistant.compose import phrase_share, term_pairs
-from assistant.evidence import group_labels, has_data_number, names_someone
+from assistant.evidence import (
+    group_labels,
+    has_data_number,
+    names_person,
+    names_someone,
+    reports_outcome,
+    verb_terms,
+)
 from assistant.quantities import counts_item, figure_lead, is_table_row
 from assistant.question import shape
 from assistant.service import Assistant
@@ -112,6 +120,10 @@ Dal 2013 è attivo il protocollo d'intesa distrettuale con la Prefettura per la 
 SCUOLA
 
 Il protocollo d'intesa distrettuale con il Centro Territoriale Inclusione sostiene i progetti delle scuole.
+
+GIOVANI
+
+Il progetto Ponte prevede di aprire un centro diurno per gli adolescenti del distretto.
 """
 # objectives in the plans' table layout: a record's span also holds its resources column
 MONTE = """Piano di Zona 2015-2017 dell'Ambito di Montepiano
@@ -462,3 +474,47 @@ def test_a_count_leads_with_the_sentence_that_counts_the_item() -> None:
     assert figure_lead([share, counted], count, terms, 0.25, floor=0.35) is counted
     # too far below the best sentence: the best figure-holding sentence leads
     assert figure_lead([share, counted], count, terms, 0.25, floor=0.6) is share
+
+
+def test_a_who_question_is_answered_only_by_a_sentence_naming_the_asked_role(app: Assistant) -> None:
+    # the plan names bodies (Comitato Ristretto, Ufficio di Piano) but no one in the asked role
+    answer = app.ask("Chi è il garante dei tavoli tematici di Borgoalto?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non nominano il soggetto richiesto."
+    assert shape("Chi sono i quattro rappresentanti degli enti?").role == ("rappresent",)
+    assert shape("Chi è l'ente capofila?").role == ("ente",)
+    assert shape("Quali enti hanno firmato?").role == ()
+
+
+def test_a_question_asking_for_a_name_needs_a_person_s_name(app: Assistant) -> None:
+    # the plan says which office holds the role, not the person's name
+    assert app.ask("Chi è il responsabile dell'Ufficio di Piano di Borgoalto?").status == "answered"
+    answer = app.ask("Come si chiama il responsabile dell'Ufficio di Piano di Borgoalto?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non riportano il nome richiesto."
+    assert names_person("Il servizio è coordinato dalla dott.ssa Bianchi.", set()) is True
+    assert names_person("Referente del progetto è Maria Verdi, assistente sociale.", set()) is True
+    assert names_person("Responsabile è il Dirigente dei Servizi Sociali del Comune Capofila.", set()) is False
+
+
+def test_a_question_on_how_something_went_needs_a_reported_result(app: Assistant) -> None:
+    # the plan only says what the project will do
+    answer = app.ask("Che risultati ha dato il progetto Ponte a Valdoria?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Valdoria non riportano i risultati richiesti."
+    done = app.ask("Com'è andato lo sportello lavoro di Montepiano?")
+    assert done.status == "answered"
+    assert "300 famiglie" in done.answer
+    assert shape("Com'è andata la sperimentazione?").asks_outcome is True
+    assert shape("Come si attiva la sperimentazione?").asks_outcome is False
+    assert reports_outcome("Lo sportello ha permesso di accogliere molte famiglie.") is True
+    assert reports_outcome("Si prevede di aprire uno sportello nel prossimo triennio.") is False
+
+
+def test_asking_words_are_not_what_the_documents_must_hold(app: Assistant) -> None:
+    # "com'è" is "come è"; "chi *firma*", "come si *usa*": verbs that ask, not words the plan must contain
+    answer = app.ask("Com'è il buono trasporto di Borgoalto?")
+    assert answer.status == "answered"
+    assert "com" not in tokenize("Com’era?")
+    assert {"usa", "firm"} <= verb_terms("Come si usa il fondo? Chi firma il protocollo?")
+    assert "protocoll" not in verb_terms("Chi firma il protocollo?")

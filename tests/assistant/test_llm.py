@@ -120,3 +120,19 @@ def test_unreachable_llm_is_a_clear_error(tmp_path: Path, embedder, folder) -> N
 def test_ollama_provider_builds_without_network(tmp_path: Path) -> None:
     model = build_chat_model(Settings(data_dir=tmp_path, llm_provider="ollama", llm_model="llama3"))
     assert type(model).__name__ == "ChatOllama"
+
+
+def test_a_named_plan_that_is_not_indexed_is_said_first_by_the_generative_backend(settings, embedder, folder) -> None:  # noqa: ANN001
+    reply = "Il voucher per le dimissioni protette si attiva tramite il servizio sociale del Comune di residenza [1]."
+    question = "Come si attiva il voucher dimissioni protette nel Piano di Zona di Crema 2030-2032?"
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply), AIMessage(content=reply)]))
+    app = _app(settings, embedder, folder, model)
+    answer = app.ask(question)
+    line = "Il piano 2030-2032 dell'ambito di Crema non è tra i documenti indicizzati."
+    assert answer.backend == "llm" and answer.status == "partial"
+    assert answer.answer.startswith(line) and reply in answer.answer
+    # streamed: the same line is the first sentence, and the final answer says it too
+    events = list(app.ask_stream(question))
+    assert events[0].kind == "sentence" and events[0].text == line
+    final = events[-1].answer
+    assert final is not None and final.status == "partial" and final.answer.startswith(line)

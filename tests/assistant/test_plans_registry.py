@@ -130,3 +130,13 @@ def test_corpus_manifest_gives_aliases() -> None:
 )
 def test_detect_meta_finds_the_ambito(text: str, ambito: str | None) -> None:
     assert detect_meta("nuovo.txt", text).ambito == ambito
+
+
+def test_a_full_date_scopes_the_question_to_the_dated_document() -> None:
+    plans = PlanRegistry(METAS)
+    dated = "Quante persone hanno partecipato all'incontro di Crema del 1 marzo 2016?"
+    assert [d.doc_id for d in plans.named_plans(dated)] == ["crema-slide"]
+    # without a date both documents of the ambito stay in scope, the dated one first
+    assert {d.doc_id for d in plans.named_plans("Quante persone hanno partecipato all'incontro di Crema?")} == {
+        "crema-pdz", "crema-slide"
+    }
