@@ -23,6 +23,7 @@ from assistant.compose import (
     candidates,
     compose_plans,
     compose_single,
+    with_details,
 )
 from assistant.evidence import (
     Snapshot,
@@ -151,7 +152,7 @@ def _answer_from(
         return _not_found(question, results, terms, scope, named_ids, elsewhere)
     q_shape = shape(question)
     specific = specific_terms(question, terms, snap.plans)
-    terms = with_counted_item(terms, q_shape)
+    terms = with_details(with_counted_item(terms, q_shape), q_shape, snap.idf)
     q_shape = replace(
         q_shape,
         names=tuple(s.tokens for s in specific if not s.label[:1].isdigit()),

@@ -394,6 +394,7 @@ def ground(
     when a quantity question gets no number tied to the asked item.
     """
     missing = missing_terms(specific, cited_text)
+    missing += details_missing(chosen, shape)
     found = set(tokenize(cited_text))
     rare = rare_terms(question, terms)
     rare_missing = [Specific(labels.get(t, t), frozenset({t}), w) for t, w in rare.items() if t not in found]
@@ -413,6 +414,32 @@ def ground(
     lacking = missing or number_missing or entity_missing or name_missing or outcome_missing
     status: Status = "partial" if lacking else "answered"
     return Grounding(status, missing, number_missing, unmatched, phrases, entity_missing, name_missing, outcome_missing)
+
+
+def with_details(terms: dict[str, float], shape: QuestionShape, idf: dict[str, float]) -> dict[str, float]:
+    """``terms`` with the details the question asks for by name ("quali *documenti*"), even when
+    their word is a frame word elsewhere ("documento" of a plan): the sentence that names them is
+    the one to quote."""
+    out = dict(terms)
+    mean = sum(terms.values()) / len(terms) if terms else 1.0
+    for detail in shape.details:
+        for t in tokenize(detail):
+            out.setdefault(t, max(idf.get(t, mean), mean))
+    return out
+
+
+def details_missing(chosen: list[Candidate], shape: QuestionShape) -> list[Specific]:
+    """The details the question asks for by name ("quali requisiti") that no quoted sentence (nor its
+    heading) speaks of: the documents say something about the topic, not what was asked."""
+    said: set[str] = set()
+    for c in chosen:
+        said |= c.tokens | set(tokenize(c.chunk.section))
+    out = []
+    for detail in shape.details:
+        tokens = frozenset(tokenize(detail))
+        if tokens and not tokens <= said:
+            out.append(Specific(detail, tokens, 1.0))
+    return out
 
 
 def lacking_sentence(g: Grounding, shape: QuestionShape, scope: str | None = None) -> str:

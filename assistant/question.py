@@ -40,8 +40,16 @@ _ASKS_NAME = re.compile(r"\bcome si chiam(?:a|ano)\b|\b(?:il|un|i|dei|del) nom(?
 _OUTCOME = re.compile(
     r"\bcom(?:'|\s)\s*e\s+(?:andat|finit)|\bcome (?:sono|e) (?:andat|finit)"
     r"|\b(?:che|quali|con (?:che|quali)) (?:risultat|esit|effett|impatt)|\bha(?:nno)? (?:funzionato|dato (?:risultat|esit|frutt))"
+    r"|\b(?:effettivamente|davvero|realmente)\s+(?:stat[oaie]\s+)?\w+(?:at|ut|it)[oaie]\b"  # "effettivamente approvato"
 )
-"""The question asks how something went ("Com'è andata la sperimentazione …", "Che risultati ha dato …")."""
+"""The question asks how something went ("Com'è andata la sperimentazione …", "Che risultati ha dato …",
+"è stato effettivamente approvato?")."""
+_DETAIL = re.compile(
+    r"\b(?:quali|quale|che|con quali|con quale|con che)\s+"
+    r"(requisiti|requisito|criteri|criterio|documenti|documento|orari|orario|modalita|procedura|procedure|scadenze|scadenza|sede|sedi|indirizzo)\b"
+)
+"""A detail an operator asks for by name ("quali requisiti", "con quale procedura", "quali documenti"):
+the quoted sentences must speak of it."""
 _ROLE = re.compile(r"^\s*(?:e\s+)?chi (?:e|sono|era|erano|sara|saranno) (?:il|lo|la|l'|i|gli|le)\s*((?:[^\W_][\w'-]*\s*){1,3})")
 _NUMBER_WORD = re.compile(r"^(?:\d+|un[oa]?|due|tre|quattro|cinque|sei|sette|otto|nove|dieci)$")
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
@@ -88,6 +96,8 @@ class QuestionShape:
     """The question asks for a name: the answer must give a person's name, not a role or a body."""
     asks_outcome: bool = False
     """The question asks how something went: the answer must report a result, not a plan."""
+    details: tuple[str, ...] = ()
+    """The details the question asks for by name ("quali *requisiti*"), as it says them."""
 
     @property
     def is_list(self) -> bool:
@@ -100,6 +110,7 @@ def shape(question: str) -> QuestionShape:
     return replace(
         _kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)), role=_role(folded),
         asks_name=bool(_ASKS_NAME.search(folded)), asks_outcome=bool(_OUTCOME.search(folded)),
+        details=tuple(dict.fromkeys(m.group(1) for m in _DETAIL.finditer(folded))),
     )
 
 

@@ -90,7 +90,7 @@ VALLE = """Piano di Zona 2015-2017 dell'Ambito di Valdoria
 
 SERVIZI PER GLI ANZIANI
 
-Il Buono Pasto per anziani soli si attiva con una domanda allo sportello sociale del Comune.
+Il Buono Pasto per anziani soli si attiva con una domanda allo sportello sociale del Comune. Alla domanda vanno allegati il documento d'identità e l'attestazione ISEE.
 
 LA CASA
 
@@ -518,3 +518,19 @@ def test_asking_words_are_not_what_the_documents_must_hold(app: Assistant) -> No
     assert "com" not in tokenize("Com’era?")
     assert {"usa", "firm"} <= verb_terms("Come si usa il fondo? Chi firma il protocollo?")
     assert "protocoll" not in verb_terms("Chi firma il protocollo?")
+
+
+def test_a_detail_asked_by_name_must_be_in_the_quoted_sentences(app: Assistant) -> None:
+    # the plan says who the transport voucher is for and who assesses it, not which documents it needs
+    answer = app.ask("Quali documenti servono per il buono trasporto sociale di Borgoalto?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non contengono indicazioni su «documenti»."
+    meal = app.ask("Quali documenti servono per il Buono Pasto a Valdoria?")
+    assert meal.status == "answered" and "documento d'identità" in meal.answer
+    assert shape("Quali requisiti servono e con quale procedura?").details == ("requisiti", "procedura")
+    assert shape("Quali servizi ci sono?").details == ()
+
+
+def test_whether_a_planned_step_was_taken_is_a_question_on_results() -> None:
+    assert shape("Il regolamento è stato effettivamente approvato entro giugno?").asks_outcome is True
+    assert shape("I servizi migliorano davvero la qualità di vita?").asks_outcome is False
