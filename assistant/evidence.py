@@ -164,7 +164,7 @@ def term_labels(question: str) -> dict[str, str]:
 # asks, not what it asks about; a rare verb form missing from the evidence says little.
 VERB_FORM = re.compile(
     r"(?:[aei]re|[aei]rsi|[aei]rlo|[aei]rla|[aei]rli|at[oaie]|ut[oaie]|it[oaie]|ando|endo|[aei]va|[aei]vano|"
-    r"ano|ono|nno|rà|rò|isce|iscono|sto|sta|sti|ste)$"
+    r"ano|ono|nno|rà|rò|isce|iscono|sto|sta|sti|ste|rre)$"
 )
 
 
@@ -189,6 +189,8 @@ def content_terms(question: str, terms: dict[str, float]) -> list[str]:
 
 _BEFORE_VERB = frozenset({"si", "ci", "ne", "chi", "cosa"})
 """Words a verb follows in a question ("come si *usa*", "chi *firma*", "cosa *propone*")."""
+_CLITIC = frozenset({"lo", "la", "li", "le", "gli", "ne", "ci", "si", "vi", "mi", "ti"})
+"""Pronouns that may stand between those words and the verb ("chi lo *firma*")."""
 
 
 def verb_terms(question: str) -> set[str]:
@@ -196,9 +198,12 @@ def verb_terms(question: str) -> set[str]:
     the clitic or pronoun before them ("si usa", "chi firma"); they ask, the nouns say about what."""
     words = list(_WORD.finditer(question))
     verbs: set[str] = set()
-    for i, m in enumerate(words):
-        word = m.group().lower()
-        after = i > 0 and words[i - 1].group().lower() in _BEFORE_VERB
+    lowered = [m.group().lower() for m in words]
+    for i, word in enumerate(lowered):
+        j = i - 1
+        while j >= 0 and lowered[j] in _CLITIC and lowered[j] not in _BEFORE_VERB:
+            j -= 1
+        after = j >= 0 and lowered[j] in _BEFORE_VERB
         if VERB_FORM.search(word) or after:
             verbs.update(tokenize(word))
     return verbs

@@ -518,6 +518,8 @@ def test_asking_words_are_not_what_the_documents_must_hold(app: Assistant) -> No
     assert "com" not in tokenize("Com’era?")
     assert {"usa", "firm"} <= verb_terms("Come si usa il fondo? Chi firma il protocollo?")
     assert "protocoll" not in verb_terms("Chi firma il protocollo?")
+    assert verb_terms("Chi lo firma? Chi poteva proporre progetti?") >= {"firm", "proporr"}
+    assert verb_terms("Dove si trova lo sportello?") == {"trov"}  # "lo" before a noun is an article
 
 
 def test_a_detail_asked_by_name_must_be_in_the_quoted_sentences(app: Assistant) -> None:
