@@ -483,7 +483,10 @@ def compose_single(
     lines: list[str] = []
     if g.status == "partial":
         lines.append(lacking_sentence(g, shape, scope))
-        other = elsewhere([t for m in g.missing for t in m.tokens]) if elsewhere and g.missing else None
+        # a detail asked by name ("quali documenti") alone does not say which other plan has the answer
+        asked = {t for d in shape.details for t in tokenize(d)}
+        absent = [t for m in g.missing for t in m.tokens if t not in asked]
+        other = elsewhere(absent) if elsewhere and absent else None
         if other:
             lines.append(other)
         lines.append(f"Le informazioni più vicine, da {source}:")

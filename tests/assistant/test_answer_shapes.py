@@ -527,6 +527,8 @@ def test_a_detail_asked_by_name_must_be_in_the_quoted_sentences(app: Assistant) 
     answer = app.ask("Quali documenti servono per il buono trasporto sociale di Borgoalto?")
     assert answer.status == "partial"
     assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non contengono indicazioni su «documenti»."
+    # another plan naming documents for something else is not where the answer is
+    assert "Ne parlano invece" not in answer.answer
     meal = app.ask("Quali documenti servono per il Buono Pasto a Valdoria?")
     assert meal.status == "answered" and "documento d'identità" in meal.answer
     assert shape("Quali requisiti servono e con quale procedura?").details == ("requisiti", "procedura")
