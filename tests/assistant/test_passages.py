@@ -133,7 +133,7 @@ def _chunks(canonical: str, sections: list[str], parts: list[str]) -> list[Chunk
     return out
 
 
-def test_a_seed_takes_in_related_sections_only_when_they_are_candidates() -> None:
+def test_a_seed_takes_in_related_sections_not_other_objectives() -> None:
     parts = ["AZIONI: sportello unico.", "INDICATORI: 3 protocolli.", "AZIONI: nuovo servizio.", "Premessa del capitolo."]
     canonical = "\n\n".join(parts)
     sections = ["Area > Obiettivo 1 > AZIONI", "Area > Obiettivo 1 > INDICATORI", "Area > Obiettivo 2 > AZIONI", "Capitolo 3"]
@@ -149,8 +149,10 @@ def test_a_seed_takes_in_related_sections_only_when_they_are_candidates() -> Non
     # the objective's INDICATORI (a candidate) joins its AZIONI; the next objective does not
     top = passages([(c[0], 1.0), (c[1], 0.4), (c[2], 0.3)], PassageConfig())[0]
     assert top.text == canonical[: c[1].char_end] and top.section == "Area > Obiettivo 1"
-    # a sibling that is no candidate stays out, and so does every sibling when the option is off
-    assert grown([(c[0], 1.0)], PassageConfig()) == [parts[0]]
+    # a sibling joins even when it is no candidate (the TEMPI of an objective whose AZIONI matched),
+    # unless neighbours must carry evidence of their own; no sibling joins when the option is off
+    assert grown([(c[0], 1.0)], PassageConfig()) == [canonical[: c[1].char_end]]
+    assert grown([(c[0], 1.0)], PassageConfig(neighbour_share=0.2)) == [parts[0]]
     assert grown([(c[0], 1.0), (c[1], 0.4)], PassageConfig(siblings=False))[0] == parts[0]
     assert related_sections("A > Obiettivo 1 > AZIONI", "A > Obiettivo 1")
     assert related_sections("A > B > C", "A > B > C > D") and not related_sections("A > B > C", "A > D > C")
