@@ -164,6 +164,7 @@ def _answer_from(
         q_shape,
         names=tuple(s.tokens for s in specific if not s.label[:1].isdigit()),
         titles=tuple(s.tokens for s in specific if s.quoted),
+        unknown=frozenset(t for t in terms if t not in snap.idf),
     )
 
     if snap.plans.is_comparison(question):

@@ -76,10 +76,10 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
     """
     if not has_data_number(c.text):
         return False
-    if shape.money and not MONEY_IN_TEXT.search(c.text):
-        return False
-    if shape.percent and "%" not in c.text and "percent" not in c.text.lower():
-        return False
+    money = shape.money and MONEY_IN_TEXT.search(c.text) is not None
+    percent = shape.percent and ("%" in c.text or "percent" in c.text.lower())
+    if (shape.money or shape.percent) and not (money or percent):
+        return False  # "quota" asks an amount or a share: either will do
     item = [t for t in shape.item if t in terms]
     if item and not shape.money and not has_data_number(_AMOUNT.sub(" ", c.text)):
         return False  # "Quante badanti …": an amount in euro does not count them

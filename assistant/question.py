@@ -98,6 +98,8 @@ class QuestionShape:
     """The question asks how something went: the answer must report a result, not a plan."""
     details: tuple[str, ...] = ()
     """The details the question asks for by name ("quali *requisiti*"), as it says them."""
+    unknown: frozenset[str] = frozenset()
+    """Index terms of the question that no indexed passage holds (set by the caller)."""
 
     @property
     def is_list(self) -> bool:
@@ -139,7 +141,8 @@ def _kind(q: str) -> QuestionShape:
     if _QUANTITY.search(q):
         m = _AFTER_QUANTITY.search(q)
         years = tuple(dict.fromkeys(_YEAR.findall(q)))
-        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), _item(m.group(1), plural=m.group(0).startswith(("quanti", "quante"))) if m else (), years)
+        item = _item(m.group(1), plural=m.group(0).startswith(("quanti", "quante")), masculine=m.group(0).split()[0] == "quanto") if m else ()
+        return QuestionShape("quantity", bool(_MONEY.search(q)), bool(_PERCENT.search(q)), item, years)
     if _WHEN.search(q):
         return QuestionShape("when")
     if _OBJECTIVES.search(q) and _LIST.search(q):
@@ -153,16 +156,19 @@ def _kind(q: str) -> QuestionShape:
     return QuestionShape("fact")
 
 
-def _item(words: str, *, plural: bool = False) -> tuple[str, ...]:
+def _item(words: str, *, plural: bool = False, masculine: bool = False) -> tuple[str, ...]:
     """The leading content words of ``words`` (at most two), stopping at the first function word.
 
     After "quanti/quante" (``plural``) a word ending like a participle is the counted noun ("posti").
+    Right after "quanto" (``masculine``) a word ending in -a or -e is a verb ("quanto *paga*",
+    "quanto *spende*"): a noun there agrees with "quanto" ("quanto tempo").
     """
     out: list[str] = []
-    for word in words.split():
+    for i, word in enumerate(words.split()):
         toks = tokenize(word)
         participle_like = plural and not out and _NOUN_AFTER_QUANTI.search(word)  # "quanti posti", not "quanto costa"
-        if not toks or (_VERB_FORM.search(word) and not participle_like):  # "fanno", "ha", "ammontano"
+        verb_after_quanto = masculine and i == 0 and word.endswith(("a", "e"))
+        if not toks or verb_after_quanto or (_VERB_FORM.search(word) and not participle_like):  # "fanno", "ha"
             break
         out += [t for t in toks if t not in ASKING]  # "quanti soldi", "quanta parte": no item
     return tuple(out[:2])

@@ -18,8 +18,10 @@ from assistant.compose import phrase_share, term_pairs
 from assistant.evidence import (
     group_labels,
     has_data_number,
+    missing_share,
     names_person,
     names_someone,
+    rare_terms,
     reports_outcome,
     verb_terms,
 )
@@ -81,6 +83,10 @@ Sono compiti del Comitato Ristretto:
 3. nominare i referenti di area.
 
 Il Comitato Ristretto si riunisce di norma ogni mese, con delibera n. 287 del 12.12.2018.
+
+QUOTE CONSORTILI
+
+Ogni Comune versa al consorzio una quota fissa di 6,57 euro per abitante.
 
 BUONO TRASPORTO
 
@@ -388,6 +394,9 @@ def test_a_date_must_come_from_a_passage_about_the_asked_name(app: Assistant) ->
         ("Qual era il tasso di occupazione nel 2018?", "quantity", ("occup",), ("2018",)),
         ("Quanti posti ha il centro diurno?", "quantity", ("post",), ()),
         ("Quanto costa il voucher?", "quantity", (), ()),
+        ("Quanto paga ogni comune al consorzio?", "quantity", (), ()),  # a verb right after "quanto"
+        ("Quanto spende il comune per gli anziani?", "quantity", (), ()),
+        ("Quanto tempo serve?", "quantity", ("temp", "serv"), ()),
         ("In che anno è stato approvato il regolamento?", "when", (), ()),
         ("Entro quando va firmato il protocollo?", "when", (), ()),
         ("Chi è il responsabile dell'Ufficio di Piano?", "who", (), ()),
@@ -538,3 +547,31 @@ def test_a_detail_asked_by_name_must_be_in_the_quoted_sentences(app: Assistant) 
 def test_whether_a_planned_step_was_taken_is_a_question_on_results() -> None:
     assert shape("Il regolamento è stato effettivamente approvato entro giugno?").asks_outcome is True
     assert shape("I servizi migliorano davvero la qualità di vita?").asks_outcome is False
+
+
+def test_a_quota_is_an_amount_or_a_share(app: Assistant) -> None:
+    # "quota" asks for an amount or a share; "paga" is the verb, not the counted item
+    answer = app.ask("Quanto paga ogni comune di Borgoalto al consorzio come quota fissa?")
+    assert answer.status == "answered"
+    assert "6,57 euro per abitante" in answer.answer.splitlines()[0]
+
+
+def test_words_no_document_holds_are_not_required_of_the_answer() -> None:
+    terms = {"coop": 9.0, "consorz": 5.0, "fiss": 4.5}
+    question = "quanto paga la coop al consorzio come quota fissa?"
+    assert set(rare_terms(question, terms)) == {"coop", "consorz", "fiss"}
+    assert set(rare_terms(question, terms, unknown={"coop"})) == {"consorz", "fiss"}
+    text = "La quota fissa versata al consorzio."
+    assert missing_share(terms, text, question) == pytest.approx(9.0 / 18.5)
+    assert missing_share(terms, text, question, unknown={"coop"}) == 0.0
+    assert "qualcos" not in rare_terms("Fanno qualcosa per i minori?", {"qualcos": 9.0, "minor": 5.0})
+
+
+def test_each_plan_of_a_comparison_is_grounded_on_its_own(app: Assistant) -> None:
+    # Montepiano reports what its desk achieved; Valdoria only says what its project will do
+    answer = app.ask("Che risultati hanno dato lo sportello lavoro di Montepiano e il progetto Ponte di Valdoria?")
+    lines = answer.answer.splitlines()
+    assert lines[0] == "Risposta per ciascun piano:"
+    assert answer.status == "partial"
+    assert "«Piano Valdoria»: non riporta i risultati richiesti; le informazioni più vicine:" in lines
+    assert "«Piano Montepiano»:" in lines

@@ -193,7 +193,8 @@ def test_multi_plan_answer_says_which_plan_lacks_the_asked_figure(app: Assistant
     # both plans speak of their day centre for the elderly, neither counts its volunteers
     answer = app.ask("Quanti volontari aiutano nei centri diurni per anziani di Valdoria e di Casalmaggiore?")
     lines = answer.answer.splitlines()
-    assert "«Piano Beta»: non riporta il dato numerico richiesto; le informazioni più vicine:" in lines
+    expected = "«Piano Beta»: non riporta il dato numerico richiesto riferito a «volontari»; le informazioni più vicine:"
+    assert expected in lines
     assert answer.status == "partial"
     guests = app.ask("Quanti ospiti accolgono i centri diurni per anziani di Valdoria e di Casalmaggiore?")
     assert "non riporta" not in guests.answer and guests.status == "answered"
