@@ -20,6 +20,7 @@ from assistant.evidence import (
     SLIDES,
     Specific,
     clean_text,
+    describes_access,
     group_labels,
     has_data_number,
     in_contents,
@@ -380,6 +381,8 @@ class Grounding:
     """The question asks for a name and no quoted sentence gives a person's name."""
     outcome_missing: bool = False
     """The question asks how something went and no quoted sentence reports a result."""
+    access_missing: bool = False
+    """The question asks how one gets a service and no quoted sentence says how."""
 
 
 def ground(
@@ -414,9 +417,12 @@ def ground(
     )
     name_missing = shape.asks_name and not any(names_person(c.text, known) for c in chosen)
     outcome_missing = shape.asks_outcome and not any(reports_outcome(c.text) for c in chosen)
-    lacking = missing or number_missing or entity_missing or name_missing or outcome_missing
+    access_missing = shape.asks_access and not any(describes_access(c.text) for c in chosen)
+    lacking = missing or number_missing or entity_missing or name_missing or outcome_missing or access_missing
     status: Status = "partial" if lacking else "answered"
-    return Grounding(status, missing, number_missing, unmatched, phrases, entity_missing, name_missing, outcome_missing)
+    return Grounding(
+        status, missing, number_missing, unmatched, phrases, entity_missing, name_missing, outcome_missing, access_missing
+    )
 
 
 def with_details(terms: dict[str, float], shape: QuestionShape, idf: dict[str, float]) -> dict[str, float]:
@@ -456,6 +462,8 @@ def lacking_clause(g: Grounding, shape: QuestionShape, *, plural: bool = True) -
         return f"non {riporta} il nome richiesto"
     if g.outcome_missing and not g.missing:
         return f"non {riporta} i risultati richiesti"
+    if g.access_missing and not g.missing:
+        return f"non {'descrivono' if plural else 'descrive'} come si accede al servizio"
     if g.entity_missing and not g.missing:
         return f"non {nomina} il soggetto richiesto"
     return f"non {contiene} indicazioni su {labels}"

@@ -364,6 +364,20 @@ def reports_outcome(text: str) -> bool:
     return bool(_OUTCOME_MARK.search(clean)) or has_data_number(clean)
 
 
+_ACCESS_MARK = re.compile(
+    r"\bdomand[ae]\b|\brichiest[ae]\b|\brichied|\bsegnal|\binvi[aoi]|\baccess|\bacced|\brivolg|\bsportell|\bmodul[oi]\b|"
+    r"\bpresa in carico\b|\bprese in carico\b|\bvalutazion|\bvalutat|\bsi attiva|\battivabil|\battivat[oaie] (?:su|da|dal|dalla|dai|dalle|dopo|a seguito)\b|"
+    r"\biscri[vtz]|\bprenot|\bcolloqui|\bcompil|\bistanz|\bbando\b|\bavviso\b|\bconcess|\bsu proposta\b|\bsu indicazione\b|\bpropost[oa] da\b",
+    re.IGNORECASE,
+)
+
+
+def describes_access(text: str) -> bool:
+    """``text`` says how one gets a service: a request, a referral, a desk, an assessment, an
+    enrolment, a call ("a seguito di segnalazione", "con una domanda allo sportello")."""
+    return bool(_ACCESS_MARK.search(clean_text(text)))
+
+
 def clean_text(text: str) -> str:
     """A sentence as the answer shows it: no HTML, no markdown emphasis, one line."""
     text = _TAG.sub(" ", text).replace("**", "").replace("__", "")

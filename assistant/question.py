@@ -50,6 +50,12 @@ _DETAIL = re.compile(
 )
 """A detail an operator asks for by name ("quali requisiti", "con quale procedura", "quali documenti"):
 the quoted sentences must speak of it."""
+_ACCESS = re.compile(
+    r"\bcome (?:si |posso |possiamo |puo |possono )?(?:attiv|acced|richied|chied|ottien|ottener|iscriv|prenot|fa(?:re)? domanda|present|entra|ricev)"
+    r"|\bchi puo (?:chiedere|richiedere|accedere|presentare|attivare|fare domanda)\b|\ba chi (?:mi|ci|si) (?:rivolg|devo|deve)"
+)
+"""The question asks how one gets a service ("come si attiva", "come si iscrive", "a chi mi rivolgo"):
+the quoted sentences must say how (a request, a referral, a desk, an assessment)."""
 _ROLE = re.compile(r"^\s*(?:e\s+)?chi (?:e|sono|era|erano|sara|saranno) (?:il|lo|la|l'|i|gli|le)\s*((?:[^\W_][\w'-]*\s*){1,3})")
 _NUMBER_WORD = re.compile(r"^(?:\d+|un[oa]?|due|tre|quattro|cinque|sei|sette|otto|nove|dieci)$")
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
@@ -98,6 +104,8 @@ class QuestionShape:
     """The question asks how something went: the answer must report a result, not a plan."""
     details: tuple[str, ...] = ()
     """The details the question asks for by name ("quali *requisiti*"), as it says them."""
+    asks_access: bool = False
+    """The question asks how one gets a service: the answer must say how, not only what it is."""
     unknown: frozenset[str] = frozenset()
     """Index terms of the question that no indexed passage holds (set by the caller)."""
 
@@ -113,6 +121,7 @@ def shape(question: str) -> QuestionShape:
         _kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)), role=_role(folded),
         asks_name=bool(_ASKS_NAME.search(folded)), asks_outcome=bool(_OUTCOME.search(folded)),
         details=tuple(dict.fromkeys(m.group(1) for m in _DETAIL.finditer(folded))),
+        asks_access=bool(_ACCESS.search(folded)),
     )
 
 

@@ -16,6 +16,7 @@ from assistant.analysis import tokenize
 from assistant.citations import Span, sentence_spans
 from assistant.compose import phrase_share, term_pairs
 from assistant.evidence import (
+    describes_access,
     group_labels,
     has_data_number,
     missing_share,
@@ -575,3 +576,17 @@ def test_each_plan_of_a_comparison_is_grounded_on_its_own(app: Assistant) -> Non
     assert answer.status == "partial"
     assert "«Piano Valdoria»: non riporta i risultati richiesti; le informazioni più vicine:" in lines
     assert "«Piano Montepiano»:" in lines
+
+
+def test_a_question_on_how_to_get_a_service_needs_sentences_that_say_how(app: Assistant) -> None:
+    # Valdoria's plan says what the Ponte centre will be, not how one gets in
+    answer = app.ask("Come si accede al centro diurno del progetto Ponte a Valdoria?")
+    assert answer.status == "partial"
+    assert answer.answer.splitlines()[0] == "I documenti dell'ambito di Valdoria non descrivono come si accede al servizio."
+    assert app.ask("Come si attiva il buono trasporto sociale a Borgoalto?").status == "answered"  # "dopo la valutazione"
+    assert app.ask("Come si attiva il Buono Pasto per anziani soli a Valdoria?").status == "answered"  # "con una domanda"
+    assert shape("a chi mi rivolgo per l'affitto?").asks_access is True
+    assert shape("come si iscrive un bambino al nido?").asks_access is True
+    assert shape("Come funziona il buono trasporto?").asks_access is False
+    assert describes_access("Si attiva a seguito di segnalazione dei reparti ospedalieri.") is True
+    assert describes_access("Il centro accoglie gli adolescenti del distretto.") is False
