@@ -32,6 +32,7 @@ from assistant.evidence import (
     rare_terms,
     reports_outcome,
     statement_spans,
+    states_deadline,
     term_labels,
 )
 from assistant.quantities import (
@@ -97,6 +98,9 @@ class AnswerConfig:
     """Bonus for a sentence that opens with a question term (it is about the asked item, not in passing)."""
     table_penalty: float = 0.8
     """Factor for a table row when the question asks who or how (prose explains better)."""
+    detail_floor: float = 0.1
+    """A sentence giving a detail asked by name in its own form (a deadline) is quoted when its score
+    reaches this share of the best sentence's."""
 
 
 @dataclass
@@ -210,7 +214,7 @@ def select(
             chosen.append(c)
             covered |= c.hit
             used += min(len(c.text), 320)
-    for c in _part_leads(ranked, shape, terms, covered, config):
+    for c in _part_leads(ranked, shape, terms, covered, config) + _detail_leads(ranked, shape, chosen, config):
         if any(c.chunk.chunk_id == o.chunk.chunk_id and c.span == o.span for o in chosen):
             continue
         if c.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
@@ -241,6 +245,25 @@ def select(
         used += min(len(c.text), 320)
         passages.add(c.chunk.chunk_id)
     return chosen
+
+
+DETAIL_FORMS: dict[str, Callable[[str], bool]] = {"scadenza": states_deadline, "scadenze": states_deadline}
+"""Details a sentence can give without naming them: a deadline ("entro primo anno") is a *scadenza*."""
+
+
+def _detail_leads(
+    ranked: list[Candidate], shape: QuestionShape, chosen: list[Candidate], config: AnswerConfig, *, most: int = 3
+) -> list[Candidate]:
+    """For each detail asked by name that has a form of its own (:data:`DETAIL_FORMS`) and that no
+    chosen sentence gives, the best sentences giving it ("con che scadenze?" -> "...: entro primo anno")."""
+    out: list[Candidate] = []
+    floor = config.detail_floor * ranked[0].score
+    for detail in shape.details:
+        form = DETAIL_FORMS.get(detail)
+        if form is None or any(form(c.text) for c in chosen + out):
+            continue
+        out += [c for c in ranked if c.score >= floor and form(c.text)][:most]
+    return out
 
 
 def _part_leads(
@@ -398,12 +421,14 @@ def ground(
     ``terms_checked`` only what the question's shape asks for is checked (a
     figure, someone named, a name, a result, a detail asked by name).
     """
-    missing = missing_terms(specific, cited_text) if terms_checked else []
+    given = details_given(chosen, shape)
+    missing = [m for m in missing_terms(specific, cited_text) if not m.tokens <= given] if terms_checked else []
     missing += details_missing(chosen, shape)
     found = set(tokenize(cited_text))
-    rare = rare_terms(question, terms, shape.unknown)
+    unknown = shape.unknown | given  # a detail given in its own form is not a missing word
+    rare = rare_terms(question, terms, unknown)
     rare_missing = [Specific(labels.get(t, t), frozenset({t}), w) for t, w in rare.items() if t not in found]
-    share = missing_share(terms, cited_text, question, shape.unknown)
+    share = missing_share(terms, cited_text, question, unknown)
     if terms_checked and share >= config.max_rare_missing and rare_missing:
         missing += [r for r in rare_missing if r.tokens not in {m.tokens for m in missing}]
     number_missing = lacks_figure(chosen, shape, terms, config.min_number_share)
@@ -437,6 +462,14 @@ def with_details(terms: dict[str, float], shape: QuestionShape, idf: dict[str, f
     return out
 
 
+def details_given(chosen: list[Candidate], shape: QuestionShape) -> frozenset[str]:
+    """Index terms of the details asked by name that a chosen sentence gives in their own form."""
+    return frozenset(
+        t for d in shape.details if (form := DETAIL_FORMS.get(d)) and any(form(c.text) for c in chosen)
+        for t in tokenize(d)
+    )
+
+
 def details_missing(chosen: list[Candidate], shape: QuestionShape) -> list[Specific]:
     """The details the question asks for by name ("quali requisiti") that no quoted sentence (nor its
     heading) speaks of: the documents say something about the topic, not what was asked."""
@@ -444,6 +477,7 @@ def details_missing(chosen: list[Candidate], shape: QuestionShape) -> list[Speci
     for c in chosen:
         said |= c.tokens | set(tokenize(c.chunk.section))
     out = []
+    said |= details_given(chosen, shape)
     for detail in shape.details:
         tokens = frozenset(tokenize(detail))
         if tokens and not tokens <= said:

@@ -378,6 +378,21 @@ def describes_access(text: str) -> bool:
     return bool(_ACCESS_MARK.search(clean_text(text)))
 
 
+_MONTHS = "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+_DEADLINE_MARK = re.compile(
+    r"\bentro\s+(?:(?:il|la|le|i|l'|l’|la fine del(?:l'|l’)?|fine)\s*)?(?:\d|primo|prima|secondo|seconda|terzo|terza|"
+    r"anno|annualit|triennio|biennio|mese|semestre|" + _MONTHS + r")"
+    r"|\bscadenz|\b(?:" + _MONTHS + r")\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def states_deadline(text: str) -> bool:
+    """``text`` gives a deadline: "entro primo anno", "entro giugno 2015", "entro il 2016", a
+    "scadenza", a month and year."""
+    return bool(_DEADLINE_MARK.search(clean_text(text)))
+
+
 def clean_text(text: str) -> str:
     """A sentence as the answer shows it: no HTML, no markdown emphasis, one line."""
     text = _TAG.sub(" ", text).replace("**", "").replace("__", "")

@@ -96,9 +96,22 @@ def starts_with_complement(item: str) -> bool:
     return not (rest and _INFINITIVE.match(rest[0]) and rest[0].lower() not in _NOT_VERBS)
 
 
+_PROBLEM = re.compile(
+    r"^(?:scarsit[aà]|scars[oaie]|carenz[ae]|mancanz[ae]|assenz[ae]|difficolt[aà]|rischi[o]?|fatica|criticit[aà]"
+    r"|insufficien\w*|inadeguat\w*|disagi[o]?|problem[ai])$",
+    re.I,
+)
+
+
+def states_problem(item: str) -> bool:
+    """"Scarsità di fondi …", "Carenza di …", "Rischio di …": the item names a problem, not an aim
+    (the aim is the remedy: "Riduzione del rischio …" opens with an action noun)."""
+    return bool(_PROBLEM.match(first_word(item)))
+
+
 def starts_with_action_noun(item: str) -> bool:
-    """"Integrazione …", "Rafforzamento …", "Continuità …": a nominalised aim."""
-    return bool(_ACTION_NOUN.match(first_word(item)))
+    """"Integrazione …", "Rafforzamento …", "Continuità …": a nominalised aim (not a problem: "Scarsità …")."""
+    return bool(_ACTION_NOUN.match(first_word(item))) and not states_problem(item)
 
 
 def is_previous_heading(title: str, plan_start: int | None) -> bool:

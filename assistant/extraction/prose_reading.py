@@ -251,6 +251,10 @@ class Classifier:
             c.cue(-0.35, f"complemento del periodo introduttivo «{cues.first_word(item)}»")
             if c.category == "objective":
                 c.category = "analysis"
+        elif cues.states_problem(item):
+            c.cue(-0.5, f"problema «{cues.first_word(item)}»")
+            if c.category == "objective":
+                c.category = "analysis"
         elif cues.starts_with_infinitive(item):
             c.cue(0.2, f"verbo all'infinito «{cues.first_word(item)}»")
         elif cues.starts_with_action_noun(item):

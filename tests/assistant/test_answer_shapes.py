@@ -24,6 +24,7 @@ from assistant.evidence import (
     names_someone,
     rare_terms,
     reports_outcome,
+    states_deadline,
     verb_terms,
 )
 from assistant.quantities import counts_item, figure_lead, is_table_row
@@ -146,6 +147,14 @@ RISULTATI
 L'azione «Casa amica» ha accompagnato gli inquilini nella ricerca di un alloggio. Lo sportello lavoro ha raggiunto 300 famiglie nel 2016.
 
 Il fondo per le badanti vale 10.000 euro all'anno.
+
+FONDO DI SOLIDARIETÀ
+
+Il fondo di solidarietà tra i Comuni sostiene le rette delle famiglie in difficoltà e i servizi per la disabilità.
+
+Revisione delle regole del fondo di solidarietà: entro primo anno.
+
+Estensione del fondo di solidarietà ai servizi accreditati: entro terzo anno.
 
 LA CASA
 
@@ -590,3 +599,16 @@ def test_a_question_on_how_to_get_a_service_needs_sentences_that_say_how(app: As
     assert shape("Come funziona il buono trasporto?").asks_access is False
     assert describes_access("Si attiva a seguito di segnalazione dei reparti ospedalieri.") is True
     assert describes_access("Il centro accoglie gli adolescenti del distretto.") is False
+
+
+def test_a_deadline_asked_by_name_is_answered_by_the_sentences_that_give_one(app: Assistant) -> None:
+    # "scadenze" is not a word of the plan: "entro primo anno" is how a plan gives one
+    answer = app.ask("Come vuole rivedere il fondo di solidarietà il Piano di Montepiano, e con che scadenze?")
+    assert answer.status == "answered"
+    assert "entro primo anno" in answer.answer and "entro terzo anno" in answer.answer
+    # a plan that gives no deadline for the asked service still lacks one
+    transport = app.ask("Con che scadenze Borgoalto rinnova il buono trasporto sociale?")
+    assert transport.status == "partial"
+    assert transport.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non contengono indicazioni su «scadenze»."
+    assert states_deadline("Approvazione del regolamento distrettuale ISEE entro giugno 2015") is True
+    assert states_deadline("Il progetto entro cui si colloca il servizio") is False

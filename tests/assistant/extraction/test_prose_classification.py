@@ -131,6 +131,21 @@ def test_numbered_analysis_enumeration_is_not_an_objective(extract: Extract) -> 
     assert all("complemento" in r.reason for r in items)
 
 
+def test_items_that_name_a_problem_are_not_objectives(extract: Extract) -> None:
+    # a lead-in announcing what to work on, followed by the problems found: the problems are analysis
+    text, found = extract(
+        "4. LE MIGRAZIONI\n\n4.1 I SERVIZI\n\n"
+        "Si rilevano alcune attenzioni su cui lavorare:\n\n"
+        "1. scarsità di fondi per la produzione di materiale multilingue nei servizi locali;\n"
+        "2. carenza di competenze interculturali nei servizi e nelle istituzioni locali;\n"
+        "3. formazione continua dei mediatori linguistico-culturali del territorio.\n"
+    )
+    problems = [r for r in found if r.title.startswith(("scarsità", "carenza"))]
+    assert len(problems) == 2 and not select(problems)
+    assert all(r.category == "analysis" and "problema" in r.reason for r in problems)
+    assert is_shown(_by_start(found, text, "3. formazione continua"))
+
+
 def test_selection_keeps_every_candidate_on_request(records: tuple[str, list[Objective]]) -> None:
     _, found = records
     shown = select(found)
