@@ -58,7 +58,8 @@ INTENT = re.compile(
 )
 INTENT_PAST = re.compile(r"\bsi\s+proponeva\b|\bsi\s+era\s+propost|\bintendeva\b|\bsi\s+è\s+propost", re.I)
 
-_INFINITIVE = re.compile(r"^[a-zà-ù]+(?:are|ere|ire|arsi|ersi|irsi|arla|arle|arlo)$", re.I)
+_INFINITIVE = re.compile(r"^[a-zà-ù]+(?:are|ere|ire|rre|arsi|ersi|irsi|orsi|ursi|arla|arle|arlo)$", re.I)
+"""Infinitives, also of the verbs in -rre ("porre", "ridurre", "proporre") and reflexive ones ("porsi")."""
 _NOT_VERBS = {"particolare", "familiare", "regolare", "popolare", "singolare", "carattere", "potere", "dovere",
               "piacere", "parere", "mestiere", "quartiere", "cantiere", "consigliere", "infermiere", "scolare",
               "militare", "solidale", "ordinare", "volontare", "modulare", "cellulare", "lavoratore", "sere"}
@@ -98,13 +99,13 @@ def starts_with_complement(item: str) -> bool:
 
 _PROBLEM = re.compile(
     r"^(?:scarsit[aà]|scars[oaie]|carenz[ae]|mancanz[ae]|assenz[ae]|difficolt[aà]|rischi[o]?|fatica|criticit[aà]"
-    r"|insufficien\w*|inadeguat\w*|disagi[o]?|problem[ai])$",
+    r"|insufficien\w*|inadeguat\w*|disagi[o]?|problem[ai]|patologi[ae]|disturb[oi]|malatti[ae])$",
     re.I,
 )
 
 
 def states_problem(item: str) -> bool:
-    """"Scarsità di fondi …", "Carenza di …", "Rischio di …": the item names a problem, not an aim
+    """"Scarsità di fondi …", "Carenza di …", "Disturbi …": the item names a problem, not an aim
     (the aim is the remedy: "Riduzione del rischio …" opens with an action noun)."""
     return bool(_PROBLEM.match(first_word(item)))
 

@@ -88,8 +88,8 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
             label = reader.label_before(items[0][0], section.heading_end)
             if lead is not None and lead.strip() == label:
                 lead = None  # the line before the list is a label, read as a heading
-            if lead is not None and not lead.rstrip().endswith(":"):
-                lead = None
+            if lead is not None and not lead.rstrip().endswith((":", ";")):
+                lead = None  # a lead-in introduces its list (":"), or is the list's first clause (";")
             for k, (a, b) in enumerate(items):
                 item = text[a:b]
                 if b - a < MIN_ITEM:
@@ -172,12 +172,15 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
         where, path = reader.context(start)
         if where is None or where.level == RANK_OBJECTIVE:
             continue
-        rest = text[m.end() : end].strip()
+        aim = m.end() + _aim_offset(text[m.end() : end])
+        rest = text[aim:end].strip()
         stated = cues.starts_with_infinitive(rest) or cues.starts_with_action_noun(rest)
-        c = Candidate(start, end, (m.end(), _clause_end(text, m.end(), end)), where, path)
+        c = Candidate(start, end, (aim, _clause_end(text, aim, end)), where, path)
         classify.heading_context(c, reader.label_before(start, where.heading_end), stated=stated)
         if re.search(r"\bche\b[^.;:]*$", text[start : m.start()]):
             c.cue(-0.3, "in una proposizione relativa (descrive chi agisce)")
+        if text[start:end].rstrip().endswith(":"):
+            c.cue(-0.4, "introduce un elenco")  # its items are the aims ("si dovrà dare risposta su tre oggetti:")
         if stated:
             c.cue(0.55, f"intenzione «{' '.join(m.group(0).split())}» seguita da «{cues.first_word(rest)}»")
         else:
@@ -206,6 +209,16 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
         if record is not None:
             out.append(record)
     return _dedupe(out)
+
+
+_SETS_AIM = re.compile(r"\s*(?:porre|porsi|darsi|assumere)\s+(?:come\s+)?(?:l.|un\s+)obiettivo\s+(?:di\s+)?", re.I)
+
+
+def _aim_offset(rest: str) -> int:
+    """Where the aim starts after an intent cue: past "porre l'obiettivo di" ("si vuole porre l'obiettivo
+    di tornare …" -> "tornare …")."""
+    m = _SETS_AIM.match(rest)
+    return m.end() if m else 0
 
 
 def _first_paragraph_end(text: str, start: int, end: int) -> int:

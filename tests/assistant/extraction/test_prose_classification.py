@@ -138,12 +138,41 @@ def test_items_that_name_a_problem_are_not_objectives(extract: Extract) -> None:
         "Si rilevano alcune attenzioni su cui lavorare:\n\n"
         "1. scarsità di fondi per la produzione di materiale multilingue nei servizi locali;\n"
         "2. carenza di competenze interculturali nei servizi e nelle istituzioni locali;\n"
-        "3. formazione continua dei mediatori linguistico-culturali del territorio.\n"
+        "3. disturbi del comportamento con esordio in età evolutiva;\n"
+        "4. formazione continua dei mediatori linguistico-culturali del territorio.\n"
     )
-    problems = [r for r in found if r.title.startswith(("scarsità", "carenza"))]
-    assert len(problems) == 2 and not select(problems)
+    problems = [r for r in found if r.title.startswith(("scarsità", "carenza", "disturbi"))]
+    assert len(problems) == 3 and not select(problems)
     assert all(r.category == "analysis" and "problema" in r.reason for r in problems)
-    assert is_shown(_by_start(found, text, "3. formazione continua"))
+    assert is_shown(_by_start(found, text, "4. formazione continua"))
+
+
+def test_a_lead_in_ending_with_a_semicolon_still_announces_its_list(extract: Extract) -> None:
+    # the announcing sentence is the list's first clause: "Gli obiettivi … si possono declinare in …;"
+    text, found = extract(
+        "4. LA FAMIGLIA\n\n4.1 PRIMA INFANZIA\n\n"
+        "Sul territorio sono presenti numerose strutture per la prima infanzia.\n\n"
+        "Gli obiettivi per il prossimo triennio si possono declinare in processi in grado di sostenere le famiglie;\n\n"
+        "- migliorare l'accessibilità ai servizi riducendo i costi;\n"
+        "- contrastare la povertà educativa dei bambini.\n"
+    )
+    items = [_by_start(found, text, w) for w in ("migliorare l'accessibilità", "contrastare la povertà")]
+    assert all(is_shown(r) for r in items)
+    assert all("introduzione" in r.reason for r in items)
+
+
+def test_an_aim_set_with_porre_is_read_past_the_verb(extract: Extract) -> None:
+    text, found = extract(
+        "4. I GIOVANI\n\n4.1 ADOLESCENTI\n\n"
+        "Con il nuovo Piano si vuole porre l'obiettivo di tornare ad interrogarsi sulla condizione degli adolescenti.\n\n"
+        "A queste domande si dovrà dare risposta focalizzando l'attenzione su tre oggetti:\n\n"
+        "- i processi attivati;\n- i risultati raggiunti;\n- le risorse impiegate.\n"
+    )
+    aim = _by_start(found, text, "Con il nuovo Piano")
+    assert is_shown(aim) and aim.title.startswith("tornare ad interrogarsi sulla condizione")
+    # a sentence of intent that only introduces a list is not an aim of its own
+    lead = _by_start(found, text, "A queste domande")
+    assert not is_shown(lead) and "introduce un elenco" in lead.reason
 
 
 def test_selection_keeps_every_candidate_on_request(records: tuple[str, list[Objective]]) -> None:
