@@ -90,8 +90,14 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
                 lead = None  # the line before the list is a label, read as a heading
             if lead is not None and not lead.rstrip().endswith((":", ";")):
                 lead = None  # a lead-in introduces its list (":"), or is the list's first clause (";")
+            emphasised = [reader.emphasised_lead(a, b) for a, b in items]
+            titled = sum(e is not None for e in emphasised) >= 2  # the plan marks its items' titles
+            parent: Candidate | None = None
             for k, (a, b) in enumerate(items):
                 item = text[a:b]
+                if titled and emphasised[k] is None and parent is not None:
+                    parent.actions.append((a, b))  # a plain item under an emphasised one details it
+                    continue
                 if b - a < MIN_ITEM:
                     continue
                 nxt = items[k + 1][0] if k + 1 < len(items) else None
@@ -104,6 +110,10 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
                 classify.item_shape(c, item, heading_like=heading_like)
                 if not heading_like:
                     c.cue(0.15, "voce di elenco")
+                if emphasised[k] is not None and not heading_like:
+                    c.title = emphasised[k]  # the plan's own title of the item; its plain items detail it
+                    c.reasons.append("titolo in evidenza")
+                    parent = c
                 candidates.append(c)
     # 2. titled sub-paragraphs and paragraphs of announced blocks
     for i, (section, path) in enumerate(reader.sections):
@@ -267,6 +277,8 @@ def _record(doc: ParsedLike, c: Candidate) -> Objective | None:
     area = _area(doc, c.path)
     if area:
         fields.set("area", *area)
+    for a, b in c.actions:
+        fields.add("actions", a, b)
     stop = _evidence_end(text, c)
     indicators = cues.indicator_spans(text, c.start, stop)
     for a, b in indicators:
@@ -274,7 +286,7 @@ def _record(doc: ParsedLike, c: Candidate) -> Objective | None:
     targets = cues.target_spans(text, c.start, stop, indicators)
     for a, b in targets:
         fields.add("targets", a, b)
-    end = max([c.end] + [b for _, b in indicators + targets])
+    end = max([c.end] + [b for _, b in indicators + targets + c.actions])
     record = build(doc, fields, start=c.start, end=end, section=c.section, extractor="prose",
                    scope="previous" if c.scope == "previous" else "plan")
     if record is None:
@@ -286,7 +298,7 @@ def _record(doc: ParsedLike, c: Candidate) -> Objective | None:
 def _evidence_end(text: str, c: Candidate) -> int:
     """Where a candidate's indicators may be stated: its own span, or for a sentence the rest of its
     paragraph and a following paragraph that opens with "Indicatori"."""
-    if c.title is None or c.title[0] == c.start:
+    if c.title is None or c.title[0] == c.start or is_bullet(text[c.start : c.end]):
         return c.end  # list items and titled paragraphs carry their own evidence
     stop = text.find("\n\n", c.end)
     stop = len(text) if stop < 0 else stop

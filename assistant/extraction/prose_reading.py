@@ -41,6 +41,8 @@ class Candidate:
     score: float = 0.0
     scope: str = "plan"
     reasons: list[str] = field(default_factory=list)
+    actions: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of the items that detail this one (the plain items under an emphasised list item)."""
 
     def cue(self, weight: float, reason: str) -> None:
         self.score += weight
@@ -145,6 +147,26 @@ class Reader:
                 continue
             out.append((ca, label, True))
         return out
+
+    def emphasised_lead(self, start: int, end: int) -> tuple[int, int] | None:
+        """The canonical span of the emphasised words an item opens with ("- **nuovo linguaggio**: …"),
+        found in the raw text (normalisation drops the markers); None when the item does not open so."""
+        body = _NUMBERING.match(self.text, start, end).end()  # type: ignore[union-attr]
+        if body >= end:
+            return None
+        raw = self.doc.raw_text
+        at = self.doc.canonical.offsets[body]
+        marker = raw[max(at - 2, 0) : at]
+        if marker not in ("**", "__"):
+            return None
+        line_end = raw.find("\n", at)
+        close = raw.find(marker, at, len(raw) if line_end < 0 else line_end)
+        if close <= at:
+            return None
+        a, b = self.doc.canonical.canonical_span(at, close)
+        while b > a and self.text[b - 1] in ":;,.- ":
+            b -= 1  # "**Riabilitazione e cura:**": the title without its colon
+        return (a, b) if body <= a < b <= end else None
 
     def label_before(self, pos: int, floor: int) -> str | None:
         """The last label line with a cue (objectives, analysis, results) between ``floor`` and ``pos``."""

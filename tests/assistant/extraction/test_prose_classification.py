@@ -175,6 +175,33 @@ def test_an_aim_set_with_porre_is_read_past_the_verb(extract: Extract) -> None:
     assert not is_shown(lead) and "introduce un elenco" in lead.reason
 
 
+def test_emphasised_list_items_are_titled_and_their_plain_items_are_their_actions(extract: Extract) -> None:
+    # the plan marks each item's title in bold; the plain items under one detail it
+    text, found = extract(
+        "4. LE MIGRAZIONI\n\n4.1 GLI AMBITI DI LAVORO\n\n"
+        "Le priorità individuate per il biennio sono le seguenti:\n\n"
+        "- **nuovo linguaggio per le migrazioni**: sostenere percorsi che superino la cattiva informazione;\n"
+        "- **rete civica che condivide** - portare avanti un lavoro capillare sulla società civile;\n"
+        " - monitoraggio della comunicazione trasmessa dai media locali;\n"
+        " - interventi nelle scuole sui temi della discriminazione;\n"
+        "- **mediazione linguistica e culturale** - formazione continua dei mediatori.\n"
+    )
+    assert "**" not in text
+    shown = select(found)
+    assert [r.title for r in shown] == [
+        "nuovo linguaggio per le migrazioni", "rete civica che condivide", "mediazione linguistica e culturale"
+    ]
+    network = shown[1]
+    assert network.actions == [
+        "monitoraggio della comunicazione trasmessa dai media locali",
+        "interventi nelle scuole sui temi della discriminazione",
+    ]
+    for name in ("title", "actions"):
+        values = [network.title] if name == "title" else network.actions
+        assert [text[a:b] for a, b in network.spans[name]] == values
+    assert not any(r.title.startswith(("monitoraggio", "interventi")) for r in found)
+
+
 def test_selection_keeps_every_candidate_on_request(records: tuple[str, list[Objective]]) -> None:
     _, found = records
     shown = select(found)
