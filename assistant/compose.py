@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from assistant.analysis import tokenize
 from assistant.answer_record import Answer, Status
 from assistant.citations import Citation, Span
+from assistant.equivalents import with_equivalents
 from assistant.evidence import (
     SLIDES,
     Specific,
@@ -424,7 +425,7 @@ def ground(
     given = details_given(chosen, shape)
     missing = [m for m in missing_terms(specific, cited_text) if not m.tokens <= given] if terms_checked else []
     missing += details_missing(chosen, shape)
-    found = set(tokenize(cited_text))
+    found = with_equivalents(tokenize(cited_text))
     unknown = shape.unknown | given  # a detail given in its own form is not a missing word
     rare = rare_terms(question, terms, unknown)
     rare_missing = [Specific(labels.get(t, t), frozenset({t}), w) for t, w in rare.items() if t not in found]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.analysis import fold, tokenize
 from assistant.citations import Span, sentence_spans
+from assistant.equivalents import with_equivalents
 from assistant.plans import PlanRegistry
 
 if TYPE_CHECKING:
@@ -67,10 +68,10 @@ def coverage(results: Sequence[SearchResult], terms: dict[str, float]) -> float:
     total = sum(terms.values())
     best = 0.0
     for i, r in enumerate(results[:4]):
-        found = set(tokenize(r.chunk.text))
+        found = with_equivalents(tokenize(r.chunk.text))
         for other in results[i + 1 : 4]:
             if other.chunk.doc_id == r.chunk.doc_id:
-                pair = found | set(tokenize(other.chunk.text))
+                pair = found | with_equivalents(tokenize(other.chunk.text))
                 best = max(best, sum(w for t, w in terms.items() if t in pair) / total)
         best = max(best, sum(w for t, w in terms.items() if t in found) / total)
     return best
@@ -220,13 +221,13 @@ def missing_share(terms: dict[str, float], text: str, question: str = "", unknow
     rare = rare_terms(question, terms, unknown) if question else {t: w for t, w in terms.items() if w >= RARE_IDF}
     if not rare:
         return 0.0
-    found = set(tokenize(text))
+    found = with_equivalents(tokenize(text))
     return sum(w for t, w in rare.items() if t not in found) / sum(rare.values())
 
 
 def missing_terms(specific: Sequence[Specific], text: str) -> list[Specific]:
     """The specific terms ``text`` does not contain."""
-    found = set(tokenize(text))
+    found = with_equivalents(tokenize(text))
     return [s for s in specific if not s.found_in(found)]
 
 

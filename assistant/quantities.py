@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from assistant.analysis import tokenize
+from assistant.equivalents import with_equivalents
 from assistant.evidence import content_terms, group_labels, has_data_number
 from assistant.question import QuestionShape
 
@@ -84,6 +85,7 @@ def number_tied(c: Quoted, shape: QuestionShape, terms: dict[str, float], min_sh
     if item and not shape.money and not has_data_number(_AMOUNT.sub(" ", c.text)):
         return False  # "Quante badanti …": an amount in euro does not count them
     about = c.hit | _row_context(c) if is_table_row(c.text) else c.hit
+    about = about | (with_equivalents(tokenize(c.text) + list(about)) & set(item))  # "popolazione" counts "abitanti"
     if item and any(t not in about for t in item):
         return False  # "giovani NEET", "minori stranieri": a figure of all the young or all minors is not it
     if any(y not in about for y in shape.years if y in terms):

@@ -15,6 +15,7 @@ import pytest
 from assistant.analysis import tokenize
 from assistant.citations import Span, sentence_spans
 from assistant.compose import phrase_share, term_pairs
+from assistant.equivalents import with_equivalents
 from assistant.evidence import (
     describes_access,
     group_labels,
@@ -95,6 +96,10 @@ BUONO TRASPORTO
 Il buono trasporto sociale si rivolge a persone con disabilità che non possono usare i mezzi pubblici. È concesso dopo la valutazione dell'assistente sociale del Comune di residenza. Dura al massimo sei mesi ed è rinnovabile una volta.
 """
 VALLE = """Piano di Zona 2015-2017 dell'Ambito di Valdoria
+
+DEMOGRAFIA
+
+Il territorio di Valdoria conta una popolazione residente di 12.400 unità, in leggero aumento sul 2016.
 
 SERVIZI PER GLI ANZIANI
 
@@ -612,3 +617,14 @@ def test_a_deadline_asked_by_name_is_answered_by_the_sentences_that_give_one(app
     assert transport.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non contengono indicazioni su «scadenze»."
     assert states_deadline("Approvazione del regolamento distrettuale ISEE entro giugno 2015") is True
     assert states_deadline("Il progetto entro cui si colloca il servizio") is False
+
+
+def test_a_word_of_the_same_meaning_ties_a_number_to_the_asked_item(app: Assistant) -> None:
+    # the question counts "abitanti", the plan gives its "popolazione residente"
+    answer = app.ask("Quanti abitanti conta il territorio di Valdoria?")
+    assert answer.status == "answered"
+    assert "12.400" in answer.answer.splitlines()[0]
+    assert with_equivalents({"abit"}) >= {"abit", "resident", "popol"}
+    assert with_equivalents({"minor"}) == {"minor"}  # "bambini" are some of the minors, not the same set
+
+
