@@ -99,7 +99,8 @@ class Specific:
 def specific_terms(question: str, terms: dict[str, float], plans: PlanRegistry) -> list[Specific]:
     """Rare words, proper names, acronyms, quoted titles and content numbers of the question.
 
-    Plan names and plan periods are not among them: targeting handles those.
+    Plan names and plan periods are not among them (targeting handles those), unless a plan's name
+    is used for a town ("il comune di Casalmaggiore").
     """
     out: dict[frozenset[str], Specific] = {}
     content = set(terms)
@@ -119,6 +120,9 @@ def specific_terms(question: str, terms: dict[str, float], plans: PlanRegistry) 
         number = word[:1].isdigit()
         if acronym or name or number:
             out.setdefault(toks, Specific(word, toks, sum(terms[t] for t in toks)))
+    for label, token in plans.town_terms(question):
+        # a plan's name used for a town ("nel comune di Casalmaggiore"): the answer must be about that town
+        out.setdefault(frozenset({token}), Specific(label, frozenset({token}), 1.0))
     return list(out.values())
 
 

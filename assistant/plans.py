@@ -193,6 +193,18 @@ class PlanRegistry:
         asked = _ASKING_PHRASES.sub(" ", without_plan_dates(question))
         return [t for t in tokenize(asked) if not self.is_frame_term(t)]
 
+    def town_terms(self, question: str) -> list[tuple[str, str]]:
+        """Plan names the question uses for a town ("nel comune di Borgoalto", "la città di Valdoria"),
+        as (word as written, index term): there they name a place, not a plan."""
+        out = []
+        for m in _TOWN.finditer(question):
+            word = m.group(1)
+            out += [(word, t) for t in tokenize(word) if t in self.name_tokens]
+        return out
+
+
+_TOWN = re.compile(r"\b(?:comune|città|citta|paese)\s+di\s+([^\W\d_][\w'-]*)", re.IGNORECASE)
+"""A town named as a town: "comune di X", "città di X"."""
 
 _OTHER_YEARS_PENALTY = 0.5
 _DATED_SCOPE = 0.5

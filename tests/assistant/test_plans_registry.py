@@ -140,3 +140,17 @@ def test_a_full_date_scopes_the_question_to_the_dated_document() -> None:
     assert {d.doc_id for d in plans.named_plans("Quante persone hanno partecipato all'incontro di Crema?")} == {
         "crema-pdz", "crema-slide"
     }
+
+
+def test_a_plan_name_used_for_a_town_is_what_the_answer_must_be_about() -> None:
+    from assistant.evidence import specific_terms
+
+    plans = PlanRegistry(METAS)
+    question = "Che percentuale di stranieri ha il Comune di Valdoria?"
+    assert plans.town_terms(question) == [("Valdoria", "valdor")]
+    assert "valdor" not in plans.content_query(question)  # still a plan name for targeting
+    labels = {s.label for s in specific_terms(question, {"stranier": 3.0, "percentual": 1.0}, plans)}
+    assert "Valdoria" in labels
+    # the ambito named as an ambito is not a town
+    assert plans.town_terms("Che percentuale di stranieri ha l'ambito di Valdoria?") == []
+    assert "Valdoria" not in {s.label for s in specific_terms("Quanti stranieri a Valdoria?", {"stranier": 3.0}, plans)}
