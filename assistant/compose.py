@@ -9,7 +9,7 @@ number in a sentence about the asked item (:mod:`assistant.quantities`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,7 @@ from assistant.evidence import (
     reports_outcome,
     statement_spans,
     states_deadline,
+    states_frequency,
     term_labels,
 )
 from assistant.quantities import (
@@ -215,7 +216,7 @@ def select(
             chosen.append(c)
             covered |= c.hit
             used += min(len(c.text), 320)
-    for c in _part_leads(ranked, shape, terms, covered, config) + _detail_leads(ranked, shape, chosen, config):
+    for c in _part_leads(ranked, shape, terms, covered, config) + _detail_leads(ranked, shape, terms, chosen, config):
         if any(c.chunk.chunk_id == o.chunk.chunk_id and c.span == o.span for o in chosen):
             continue
         if c.chunk.chunk_id not in passages and len(passages) >= config.max_citations:
@@ -248,23 +249,37 @@ def select(
     return chosen
 
 
-DETAIL_FORMS: dict[str, Callable[[str], bool]] = {"scadenza": states_deadline, "scadenze": states_deadline}
-"""Details a sentence can give without naming them: a deadline ("entro primo anno") is a *scadenza*."""
+DETAIL_FORMS: dict[str, Callable[[str], bool]] = {
+    "scadenza": states_deadline, "scadenze": states_deadline, "frequenza": states_frequency,
+}
+"""Details a sentence can give without naming them: a deadline ("entro primo anno") is a *scadenza*,
+"1 incontro al mese" a *frequenza*."""
 
 
 def _detail_leads(
-    ranked: list[Candidate], shape: QuestionShape, chosen: list[Candidate], config: AnswerConfig, *, most: int = 3
+    ranked: list[Candidate], shape: QuestionShape, terms: dict[str, float], chosen: list[Candidate],
+    config: AnswerConfig, *, most: int = 3,
 ) -> list[Candidate]:
     """For each detail asked by name that has a form of its own (:data:`DETAIL_FORMS`) and that no
     chosen sentence gives, the best sentences giving it ("con che scadenze?" -> "...: entro primo anno")."""
     out: list[Candidate] = []
     floor = config.detail_floor * ranked[0].score
     for detail in shape.details:
-        form = DETAIL_FORMS.get(detail)
-        if form is None or any(form(c.text) for c in chosen + out):
+        if detail not in DETAIL_FORMS or any(gives_detail(c, detail, shape, terms) for c in chosen + out):
             continue
-        out += [c for c in ranked if c.score >= floor and form(c.text)][:most]
+        out += [c for c in ranked if c.score >= floor and gives_detail(c, detail, shape, terms)][:most]
     return out
+
+
+def gives_detail(c: Candidate, detail: str, shape: QuestionShape, terms: Collection[str]) -> bool:
+    """``c`` gives a detail asked by name in its own form (:data:`DETAIL_FORMS`), about what the
+    question asks: it holds a word of the question that is neither a verb nor the detail itself
+    (how often the Comitato meets is not how often the Ufficio di Piano meets)."""
+    form = DETAIL_FORMS.get(detail)
+    if form is None or not form(c.text):
+        return False
+    subject = set(terms) - shape.verbs - set(tokenize(detail))
+    return not subject or bool(c.hit & subject)
 
 
 def _part_leads(
@@ -422,9 +437,9 @@ def ground(
     ``terms_checked`` only what the question's shape asks for is checked (a
     figure, someone named, a name, a result, a detail asked by name).
     """
-    given = details_given(chosen, shape)
+    given = details_given(chosen, shape, terms)
     missing = [m for m in missing_terms(specific, cited_text) if not m.tokens <= given] if terms_checked else []
-    missing += details_missing(chosen, shape)
+    missing += details_missing(chosen, shape, terms)
     found = with_equivalents(tokenize(cited_text))
     unknown = shape.unknown | given  # a detail given in its own form is not a missing word
     rare = rare_terms(question, terms, unknown)
@@ -463,22 +478,21 @@ def with_details(terms: dict[str, float], shape: QuestionShape, idf: dict[str, f
     return out
 
 
-def details_given(chosen: list[Candidate], shape: QuestionShape) -> frozenset[str]:
+def details_given(chosen: list[Candidate], shape: QuestionShape, terms: Collection[str]) -> frozenset[str]:
     """Index terms of the details asked by name that a chosen sentence gives in their own form."""
     return frozenset(
-        t for d in shape.details if (form := DETAIL_FORMS.get(d)) and any(form(c.text) for c in chosen)
-        for t in tokenize(d)
+        t for d in shape.details if any(gives_detail(c, d, shape, terms) for c in chosen) for t in tokenize(d)
     )
 
 
-def details_missing(chosen: list[Candidate], shape: QuestionShape) -> list[Specific]:
+def details_missing(chosen: list[Candidate], shape: QuestionShape, terms: Collection[str]) -> list[Specific]:
     """The details the question asks for by name ("quali requisiti") that no quoted sentence (nor its
     heading) speaks of: the documents say something about the topic, not what was asked."""
     said: set[str] = set()
     for c in chosen:
         said |= c.tokens | set(tokenize(c.chunk.section))
     out = []
-    said |= details_given(chosen, shape)
+    said |= details_given(chosen, shape, terms)
     for detail in shape.details:
         tokens = frozenset(tokenize(detail))
         if tokens and not tokens <= said:

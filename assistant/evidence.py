@@ -392,6 +392,22 @@ _DEADLINE_MARK = re.compile(
 )
 
 
+_FREQUENCY_MARK = re.compile(
+    r"\bogni\s+(?:\d+\s+|due\s+|tre\s+|quattro\s+|sei\s+)?(?:giorn|settiman|mes|ann|bimestr|trimestr|semestr|quindic)"
+    r"|\b(?:bi|tri)?(?:mensil|settimanal|annual|mestral|quindicinal|giornalier|quotidian)(?:[eio]|mente)\b"
+    r"|\bsemestral(?:[ei]|mente)\b|\bcadenz[ae]\s+(?!di\b)\w+"
+    r"|\b(?:\d+|una|un|due|tre|quattro|sei)\s+(?:volt[ae]|incontr[oi]|riunion[ie]|sedut[ae])\s+(?:al|all['’]|ogni|l['’]|a|alla|in un)\s*"
+    r"(?:mese|anno|settimana|trimestre|semestre|bimestre)"
+    r"|\b(?:al|ogni)\s+mese\b|\b(?:all['’]|ogni\s+)anno\b|\balla\s+settimana\b",
+    re.IGNORECASE,
+)
+
+
+def states_frequency(text: str) -> bool:
+    """``text`` says how often: "1 incontro al mese", "convocazione di norma mensile", "ogni due mesi"."""
+    return bool(_FREQUENCY_MARK.search(clean_text(text)))
+
+
 def states_deadline(text: str) -> bool:
     """``text`` gives a deadline: "entro primo anno", "entro giugno 2015", "entro il 2016", a
     "scadenza", a month and year."""

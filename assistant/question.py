@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.analysis import fold, tokenize
-from assistant.evidence import ASKING
+from assistant.evidence import ASKING, verb_terms
 from assistant.evidence import VERB_FORM as _VERB_FORM
 
 _QUANTITY = re.compile(
@@ -50,6 +50,12 @@ _DETAIL = re.compile(
 )
 """A detail an operator asks for by name ("quali requisiti", "con quale procedura", "quali documenti"):
 the quoted sentences must speak of it."""
+_FREQUENCY = re.compile(
+    r"\bquanto spesso\b|\bogni quanto\b|\bcon (?:che|quale) (?:frequenza|cadenza|periodicita)\b|\bquante volte (?:al|all'|l'|ogni)"
+    r"|\bfrequenza\b|\bperiodicita\b|\bcadenza\b"
+)
+"""The question asks how often ("ogni quanto si riunisce", "quanto spesso", "frequenza delle riunioni"):
+a detail (*frequenza*) the answer gives as "1 incontro al mese", "di norma mensile"."""
 _ACCESS = re.compile(
     r"\bcome (?:si |posso |possiamo |puo |possono )?(?:attiv|acced|richied|chied|ottien|ottener|iscriv|prenot|fa(?:re)? domanda|present|entra|ricev)"
     r"|\bchi puo (?:chiedere|richiedere|accedere|presentare|attivare|fare domanda)\b|\ba chi (?:mi|ci|si) (?:rivolg|devo|deve)"
@@ -108,6 +114,8 @@ class QuestionShape:
     """The question asks how one gets a service: the answer must say how, not only what it is."""
     unknown: frozenset[str] = frozenset()
     """Index terms of the question that no indexed passage holds (set by the caller)."""
+    verbs: frozenset[str] = frozenset()
+    """Index terms of the question's verb forms ("si *riunisce*"): they ask, the other words say about what."""
 
     @property
     def is_list(self) -> bool:
@@ -117,11 +125,15 @@ class QuestionShape:
 def shape(question: str) -> QuestionShape:
     """Classify ``question`` (folded, accent-free matching) and split it into its parts."""
     folded = fold(question)
+    details = [m.group(1) for m in _DETAIL.finditer(folded)]
+    if _FREQUENCY.search(folded):
+        details.append("frequenza")
+        folded = _FREQUENCY.sub(" ", folded)  # "quanto spesso" asks how often, not how many
     return replace(
         _kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)), role=_role(folded),
         asks_name=bool(_ASKS_NAME.search(folded)), asks_outcome=bool(_OUTCOME.search(folded)),
-        details=tuple(dict.fromkeys(m.group(1) for m in _DETAIL.finditer(folded))),
-        asks_access=bool(_ACCESS.search(folded)),
+        details=tuple(dict.fromkeys(details)), asks_access=bool(_ACCESS.search(folded)),
+        verbs=frozenset(verb_terms(question)),
     )
 
 

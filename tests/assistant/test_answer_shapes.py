@@ -26,6 +26,7 @@ from assistant.evidence import (
     rare_terms,
     reports_outcome,
     states_deadline,
+    states_frequency,
     verb_terms,
 )
 from assistant.quantities import counts_item, figure_lead, is_table_row
@@ -627,4 +628,19 @@ def test_a_word_of_the_same_meaning_ties_a_number_to_the_asked_item(app: Assista
     assert with_equivalents({"abit"}) >= {"abit", "resident", "popol"}
     assert with_equivalents({"minor"}) == {"minor"}  # "bambini" are some of the minors, not the same set
 
+
+
+
+def test_how_often_is_answered_by_a_sentence_that_gives_a_frequency(app: Assistant) -> None:
+    # "quanto spesso" asks how often, not how many; the plan says "ogni mese"
+    answer = app.ask("Quanto spesso si riunisce il Comitato Ristretto di Borgoalto?")
+    assert answer.status == "answered"
+    assert "di norma ogni mese" in answer.answer
+    office = app.ask("Ogni quanto si riunisce l'Ufficio di Piano di Borgoalto?")
+    assert office.status == "partial"
+    assert office.answer.splitlines()[0] == "I documenti dell'ambito di Borgoalto non contengono indicazioni su «frequenza»."
+    assert shape("E quanto spesso si riunisce?").kind != "quantity"
+    assert shape("composizione e frequenza delle riunioni").details == ("frequenza",)
+    assert states_frequency("con il tavolo degli operatori, con cadenza bimensili") is True
+    assert states_frequency("il monitoraggio di ciascuna annualità del piano") is False
 
