@@ -612,7 +612,11 @@ def compose_plans(
     the question asks for (a figure, a name, a result, a detail asked by name) is said to lack it.
     The question's words are not checked per plan: its parts often name what only one plan holds
     (checking them made 5-8% more answerable questions partial on five sets, no unanswerable gained)."""
-    total = sum(terms.values()) or 1.0
+    # a plan is relevant when it speaks of what the question is about; the details it asks for by
+    # name ("frequenza", "scadenze") are checked per plan by grounding
+    asked = {t for d in shape.details for t in tokenize(d)}
+    subject = {t: w for t, w in terms.items() if t not in asked} or terms
+    total = sum(subject.values()) or 1.0
     limit = config.list_items // 2 if shape.is_list else config.plan_sentences
     labels = term_labels(question)
     for g in groups:
@@ -620,7 +624,7 @@ def compose_plans(
         covered: set[str] = set()
         for c in ranked[:6]:
             covered |= c.hit
-        relevant = bool(ranked) and sum(terms[t] for t in covered) / total >= config.min_plan_share
+        relevant = bool(ranked) and sum(subject.get(t, 0.0) for t in covered) / total >= config.min_plan_share
         g.chosen = select(ranked, shape, terms, config, limit=limit) if relevant else []
         if g.chosen:
             cited_text = " ".join(f"{c.chunk.section} {c.text}" for c in g.chosen)

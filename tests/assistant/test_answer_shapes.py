@@ -154,6 +154,10 @@ L'azione «Casa amica» ha accompagnato gli inquilini nella ricerca di un allogg
 
 Il fondo per le badanti vale 10.000 euro all'anno.
 
+COMITATO DEI SINDACI
+
+Il Comitato Ristretto di Montepiano è composto dai sindaci dei tre comuni più grandi.
+
 FONDO DI SOLIDARIETÀ
 
 Il fondo di solidarietà tra i Comuni sostiene le rette delle famiglie in difficoltà e i servizi per la disabilità.
@@ -644,3 +648,12 @@ def test_how_often_is_answered_by_a_sentence_that_gives_a_frequency(app: Assista
     assert states_frequency("con il tavolo degli operatori, con cadenza bimensili") is True
     assert states_frequency("il monitoraggio di ciascuna annualità del piano") is False
 
+
+
+def test_a_plan_that_speaks_of_the_subject_but_not_of_the_asked_detail_is_said_to_lack_it(app: Assistant) -> None:
+    answer = app.ask("Chi fa parte del Comitato Ristretto e ogni quanto si riunisce, a Borgoalto e a Montepiano?")
+    lines = answer.answer.splitlines()
+    assert answer.status == "partial"
+    assert "«Piano Montepiano»: non contiene indicazioni su «frequenza»; le informazioni più vicine:" in lines
+    assert any("sindaci dei tre comuni" in line for line in lines)
+    assert "di norma ogni mese" in answer.answer  # Borgoalto's frequency is quoted
