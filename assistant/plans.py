@@ -194,12 +194,14 @@ class PlanRegistry:
         return [t for t in tokenize(asked) if not self.is_frame_term(t)]
 
     def town_terms(self, question: str) -> list[tuple[str, str]]:
-        """Plan names the question uses for a town ("nel comune di Borgoalto", "la città di Valdoria"),
-        as (word as written, index term): there they name a place, not a plan."""
+        """Aliases the question uses for a town ("nel comune di Borgo Alto" of the Valdoria ambito), as
+        (word as written, index term): there they name a place, not the plan. An ambito's own name
+        is left out: its documents use it for the town and the district alike, so it cannot tell them apart."""
+        own = {t for key in self.names for t in tokenize(key)}
         out = []
         for m in _TOWN.finditer(question):
             word = m.group(1)
-            out += [(word, t) for t in tokenize(word) if t in self.name_tokens]
+            out += [(word, t) for t in tokenize(word) if t in self.name_tokens and t not in own]
         return out
 
 

@@ -145,12 +145,14 @@ def test_a_full_date_scopes_the_question_to_the_dated_document() -> None:
 def test_a_plan_name_used_for_a_town_is_what_the_answer_must_be_about() -> None:
     from assistant.evidence import specific_terms
 
-    plans = PlanRegistry(METAS)
-    question = "Che percentuale di stranieri ha il Comune di Valdoria?"
-    assert plans.town_terms(question) == [("Valdoria", "valdor")]
-    assert "valdor" not in plans.content_query(question)  # still a plan name for targeting
+    metas = [*METAS, _meta("golfo-pdz", "Golfo", "2018-2020", aliases=("Portonuovo",))]
+    plans = PlanRegistry(metas)
+    question = "Che percentuale di stranieri ha il Comune di Portonuovo?"
+    assert plans.town_terms(question) == [("Portonuovo", "portonuov")]
+    assert "portonuov" not in plans.content_query(question)  # still a plan name for targeting
     labels = {s.label for s in specific_terms(question, {"stranier": 3.0, "percentual": 1.0}, plans)}
-    assert "Valdoria" in labels
-    # the ambito named as an ambito is not a town
-    assert plans.town_terms("Che percentuale di stranieri ha l'ambito di Valdoria?") == []
-    assert "Valdoria" not in {s.label for s in specific_terms("Quanti stranieri a Valdoria?", {"stranier": 3.0}, plans)}
+    assert "Portonuovo" in labels
+    # the alias named as an area is not a town; the ambito's own name cannot tell town from district
+    assert plans.town_terms("Che percentuale di stranieri ha il distretto di Portonuovo?") == []
+    assert plans.town_terms("Che percentuale di stranieri ha il comune di Valdoria?") == []
+    assert "Portonuovo" not in {s.label for s in specific_terms("Quanti stranieri a Portonuovo?", {"stranier": 3.0}, plans)}
