@@ -92,6 +92,9 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
                 lead = None  # a lead-in introduces its list (":"), or is the list's first clause (";")
             emphasised = [reader.emphasised_lead(a, b) for a, b in items]
             titled = sum(e is not None for e in emphasised) >= 2  # the plan marks its items' titles
+            first = next((k for k, e in enumerate(emphasised) if e is not None), len(items))
+            # titled items detailed by plain ones: the plan's own structure of aims and their actions
+            with_actions = titled and any(e is None for e in emphasised[first + 1 :])
             parent: Candidate | None = None
             for k, (a, b) in enumerate(items):
                 item = text[a:b]
@@ -112,7 +115,10 @@ def extract_prose(doc: ParsedLike) -> list[Objective]:
                     c.cue(0.15, "voce di elenco")
                 if emphasised[k] is not None and not heading_like:
                     c.title = emphasised[k]  # the plan's own title of the item; its plain items detail it
-                    c.reasons.append("titolo in evidenza")
+                    if with_actions:
+                        c.cue(0.15, "voce titolata di un elenco con azioni")
+                    else:
+                        c.reasons.append("titolo in evidenza")
                     parent = c
                 candidates.append(c)
     # 2. titled sub-paragraphs and paragraphs of announced blocks

@@ -202,6 +202,24 @@ def test_emphasised_list_items_are_titled_and_their_plain_items_are_their_action
     assert not any(r.title.startswith(("monitoraggio", "interventi")) for r in found)
 
 
+def test_titled_items_detailed_by_actions_are_aims_even_without_an_announcing_lead_in(extract: Extract) -> None:
+    # the lead-in announces nothing; the plan's structure (titled items, actions under them) does
+    plan = (
+        "4. LA PROGRAMMAZIONE: PROBLEMI E OBIETTIVI\n\n4.1 GLI AMBITI DI LAVORO\n\n"
+        "In particolare, gli ambiti più delicati sono:\n\n"
+        "- **nuovo linguaggio per le migrazioni**: percorsi che superino la cattiva informazione;\n"
+        "- **rete civica che condivide** - un lavoro capillare sulla società civile;\n"
+        "{detail}"
+    )
+    _, detailed = extract(plan.format(detail=" - monitoraggio della comunicazione trasmessa dai media locali;\n"))
+    assert [r.title for r in select(detailed)] == ["nuovo linguaggio per le migrazioni", "rete civica che condivide"]
+    assert all("voce titolata di un elenco con azioni" in r.reason for r in select(detailed))
+    # the same titled items with nothing under them: titles alone do not make aims
+    _, bare = extract(plan.format(detail=""))
+    assert [r.title for r in bare] == ["nuovo linguaggio per le migrazioni", "rete civica che condivide"]
+    assert not select(bare)
+
+
 def test_selection_keeps_every_candidate_on_request(records: tuple[str, list[Objective]]) -> None:
     _, found = records
     shown = select(found)
