@@ -3,7 +3,8 @@
 Steps for a query:
 1. lexical ranking (BM25 on stemmed Italian) and dense ranking (Chroma) of
    the live chunks passing the filters;
-2. reciprocal-rank fusion of the two rankings;
+2. reciprocal-rank fusion of the two rankings (equal fused scores ordered by the chunks' own
+   BM25 and cosine scores);
 3. the plans the question names (see :mod:`assistant.plans`) are favoured;
 4. passages in the same section as a strong passage are lifted, because
    answers usually need several passages of one section;
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.analysis import tokenize
-from assistant.fusion import FusionConfig, fuse, interleave
+from assistant.fusion import FusionConfig, fuse, interleave, raw_strength
 from assistant.lexical import Analyser, LexicalIndex, fingerprint
 from assistant.passages import PassageConfig, TextOf, assemble
 from assistant.plans import PlanRegistry, find_mentions
@@ -160,7 +161,11 @@ class HybridRetriever:
         dense_ranked = [c for c, _ in dense_hits]
         similarity = {c.chunk_id: sim for c, sim in dense_hits}
 
-        fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config, units=unit_ranked)
+        raw = raw_strength(
+            {chunks[i].chunk_id: float(lex_scores[i]) for i in order if lex_scores[i] > 0},
+            {c.chunk_id: float(sim) for c, sim in dense_hits},
+        )
+        fused = fuse(lexical_ranked, dense_ranked, targets=targets, config=self.config, units=unit_ranked, raw=raw)
         text_of = self._cached_text if self._text_of is not None else None
         fused = assemble(fused, neighbours=self._neighbour_map(lexical), text_of=text_of, config=passages or self.passages)
         balanced = self._plans_to_balance(query, targets, fused)
