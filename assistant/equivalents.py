@@ -18,6 +18,8 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("anziani", "ultrasessantacinquenni"),
     ("famiglie", "nuclei"),
     ("utenti", "beneficiari"),
+    ("minori", "minorenni"),
+    ("cooperative", "coop"),
 )
 
 

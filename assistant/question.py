@@ -15,8 +15,11 @@ from assistant.evidence import VERB_FORM as _VERB_FORM
 
 _QUANTITY = re.compile(
     r"\bquant[iaoe]\b|\bimport[oi]\b|\bsogli[ae]\b|\bpercentual[ei]\b|\bquot[ae]\b|\bnumero (?:di|dei|delle|degli)\b"
-    r"|\bcost[oa]\b|\bcostano\b|\bin euro\b|\btariff[ae]\b|\bbudget\b|\bspes[oa]\b|\bstanziat|\b%|\btass[oi]\b"
+    r"|\bcost[oa]\b|\bcostano\b|\bin euro\b|\btariff[ae]\b|\bspes[oa]\b|\bstanziat|\b%|\btass[oi]\b|\bcifr[ae]\b|\bentita\b"
 )
+"""Words that ask for a figure. "budget" is not among them: plans name instruments with it ("budget di
+welfare", "budget unico") that questions ask about ("che cosa contiene il budget di welfare"); a sum
+of a budget is asked with "quanto", "importo", "cifre", "entità"."""
 _MONEY = re.compile(r"\beuro\b|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
 _PERCENT = re.compile(r"\bpercentual|%|\bquota\b")
 _WHO = re.compile(r"^\s*(?:e\s+)?(?:chi|da chi|a chi|con chi|quale (?:ente|organismo|soggetto|ufficio|associazione)|quali (?:enti|organismi|soggetti))\b")
@@ -33,7 +36,8 @@ _AFTER_QUANTITY = re.compile(
 _ENTITY = re.compile(
     r"^\s*(?:e\s+)?(?:chi|da chi|a chi|con chi)\b(?!\s+(?:puo|possono|ha diritto|hanno diritto|deve|devono|riguarda))"
     r"|\b(?:quale|quali)\s+(?:ente|enti|organizzazion[ei]|soggett[oi]|associazion[ei]|cooperativ[ae]|realta|partner|firmatari)\b"
-    r"|\bchi\s+(?:ha|hanno|sono|e|gestisce|gestira|gestiscono|coordina|firma|firmato|guida|organizza|finanzia)\b"
+    r"|(?<!\bper )(?<!\bda )(?<!\bdi )(?<!\btra )(?<!\bfra )(?<!\bcon )(?<!\ba )"
+    r"\bchi\s+(?:ha|hanno|sono|e|gestisce|gestira|gestiscono|coordina|firma|firmato|guida|organizza|finanzia)\b"
 )
 _ASKS_NAME = re.compile(r"\bcome si chiam(?:a|ano)\b|\b(?:il|un|i|dei|del) nom(?:e|i)\b|\bnominativ[oi]\b")
 """The question asks for a name ("Come si chiama il coordinatore …", "mi servirebbe un nome")."""
@@ -64,6 +68,9 @@ _ACCESS = re.compile(
 the quoted sentences must say how (a request, a referral, a desk, an assessment)."""
 _ROLE = re.compile(r"^\s*(?:e\s+)?chi (?:e|sono|era|erano|sara|saranno) (?:il|lo|la|l'|i|gli|le)\s*((?:[^\W_][\w'-]*\s*){1,3})")
 _NUMBER_WORD = re.compile(r"^(?:\d+|un[oa]?|due|tre|quattro|cinque|sei|sette|otto|nove|dieci)$")
+_WHY = re.compile(r"^\s*(?:e\s+)?(?:perche|come mai|per quale motivo|per quali motivi)\b")
+"""The question asks why ("Come mai la spesa … è salita"): the figure it names is its subject, not what it asks."""
+_HOW_MANY = re.compile(r"\bquant[iaoe]\b")
 _WHEN = re.compile(r"^\s*(?:e\s+)?quando\b|\bin (?:che|quale) (?:data|anno|mese|giorno)\b|\bda quando\b|\bentro quando\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ASK_WORD = (
@@ -159,7 +166,7 @@ def question_parts(question: str) -> tuple[frozenset[str], ...]:
 
 
 def _kind(q: str) -> QuestionShape:
-    if _QUANTITY.search(q):
+    if _QUANTITY.search(q) and (_HOW_MANY.search(q) or not _WHY.search(q)):
         m = _AFTER_QUANTITY.search(q)
         years = tuple(dict.fromkeys(_YEAR.findall(q)))
         item = _item(m.group(1), plural=m.group(0).startswith(("quanti", "quante")), masculine=m.group(0).split()[0] == "quanto") if m else ()
