@@ -46,10 +46,15 @@ LEAD_PAST = re.compile(
     r"|\bcaratterizzant|\bemers[io]\b|\brilevat|\bsi\s+sottolinea|\bpunti\s+di\s+osservazione\b|\bsintetizza",
     re.I,
 )
+# Lead-ins that name their items as measures ("… rispetto ai seguenti criteri:"): what will be measured, not aims.
+LEAD_MEASURES = re.compile(
+    r"\b(?:criteri|indicatori|parametri|variabili|dimensioni\s+(?:di\s+)?(?:analisi|valutazione))\b[^.;:]{0,40}[:;]\s*$", re.I
+)
 # Sentence cues of intent ("si propone di", "si intende", "l'obiettivo è") and their past forms.
 INTENT = re.compile(
     r"\b(?:(?:ci\s+)?si\s+propone\s+di|si\s+intende|(?:il\s+piano|l.ambito|si)\s+(?:intende|intendono)|intende"
     r"|l.obiettivo\s+(?:è|sarà|principale\s+è)|obiettivo\s+del(?:la|lo|l.)?\s+\w+\s+(?:è|sarà)"
+    r"|focalizzer(?:à|anno)\s+(?:l.)?attenzione\s+su(?:l|lla|llo|ll.|i|gli|lle)?"
     r"|si\s+procederà|si\s+provvederà|sarà\s+necessario|si\s+dovrà|si\s+lavorerà|si\s+prevede\s+di"
     r"|si\s+(?!tratterà\b)\w+(?:erà|irà|arà)|si\s+vuole|si\s+vogliono|ci\s+si\s+pone|si\s+pone\s+l.obiettivo|si\s+punta\s+a"
     r"|per\s+(?:il\s+)?(?:perseguire|raggiungere|realizzare|conseguire)\s+(?:gli|tali|questi|l.)\s*obiettiv\w*[^.]{0,40}?"

@@ -245,6 +245,11 @@ class Classifier:
         if not lead:
             return
         sentence = last_sentence(lead)
+        if cues.LEAD_MEASURES.search(sentence):
+            c.cue(-0.45, f"introduzione di criteri di misura «{_tail(sentence, 60)}»")
+            if c.category == "objective":
+                c.category = "analysis"
+            return
         if cues.LEAD_PAST.search(sentence) and not re.search(r"(?i)\bdeve\b|\bnecessari|\bobiettiv", sentence):
             c.cue(-0.25, f"introduzione descrittiva «{_short(sentence, 60)}»")
             if c.category == "objective":

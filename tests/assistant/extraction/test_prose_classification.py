@@ -243,3 +243,19 @@ def test_selection_threshold_and_defaults() -> None:
         Objective.model_validate({**base, "score": 1.5})
     with pytest.raises(ValueError):
         Objective.model_validate({**base, "category": "wish"})
+
+
+def test_items_a_lead_in_names_as_criteria_are_measures_not_aims(extract: Extract) -> None:
+    # "… rispetto ai seguenti criteri:" lists what will be measured; the lead's future tense does not make them aims
+    text, found = extract(
+        "8. LA VALUTAZIONE DEL PIANO\n\n8.1 IL MONITORAGGIO\n\n"
+        "La valutazione del Piano focalizzerà l'attenzione sulla costruzione di un bilancio sociale annuale.\n\n"
+        "Il monitoraggio riguarderà quanto realizzato dal piano rispetto ai seguenti criteri:\n\n"
+        "- Azioni del piano realizzate;\n- Risorse economiche investite;\n- Utenza raggiunta.\n"
+    )
+    criteria = [_by_start(found, text, w) for w in ("Azioni del piano", "Risorse economiche", "Utenza raggiunta")]
+    assert not select(criteria)
+    assert all(r.category == "analysis" and "criteri di misura" in r.reason for r in criteria)
+    # "focalizzerà l'attenzione su" states where the plan puts its effort: the aim follows it
+    aim = _by_start(found, text, "La valutazione del Piano")
+    assert is_shown(aim) and aim.title.startswith("costruzione di un bilancio sociale annuale")
