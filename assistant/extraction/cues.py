@@ -43,7 +43,8 @@ LEAD_FORWARD = re.compile(
 LEAD_PAST = re.compile(
     r"\bhanno\s+(?:caratterizzato|evidenziato|permesso|consentito|prodotto|portato)\b|\bha\s+(?:caratterizzato|evidenziato"
     r"|permesso|consentito|elaborato|prodotto)\b|\bsono\s+stat[ie]\b|\bè\s+stat[oa]\b|\bsi\s+è\b|\bsi\s+sono\b"
-    r"|\bcaratterizzant|\bemers[io]\b|\brilevat|\bsi\s+sottolinea|\bpunti\s+di\s+osservazione\b|\bsintetizza",
+    r"|\bcaratterizzant|\bemers[io]\b|\brilevat|\bsi\s+sottolinea|\bpunti\s+di\s+osservazione\b|\bsintetizza"
+    r"|\b(?:era|erano)\s+(?:stat[oaie]\s+)?\w+(?:at|it|ut)[oaie]\b",  # "le priorità che erano indicate nel Piano"
     re.I,
 )
 # Lead-ins that name their items as measures ("… rispetto ai seguenti criteri:"): what will be measured, not aims.

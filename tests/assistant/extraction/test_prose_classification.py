@@ -259,3 +259,19 @@ def test_items_a_lead_in_names_as_criteria_are_measures_not_aims(extract: Extrac
     # "focalizzerà l'attenzione su" states where the plan puts its effort: the aim follows it
     aim = _by_start(found, text, "La valutazione del Piano")
     assert is_shown(aim) and aim.title.startswith("costruzione di un bilancio sociale annuale")
+
+
+def test_priorities_a_lead_in_says_were_set_before_are_not_this_plan_s_aims(extract: Extract) -> None:
+    # "le priorità che erano indicate nel Piano": the imperfect reports an earlier plan's priorities
+    text, found = extract(
+        "4. LA PROGRAMMAZIONE 2019-2020\n\n4.1 POVERTÀ\n\n"
+        "Tra le priorità che erano indicate nel Piano precedente sono comprese infatti:\n\n"
+        "1. l'attenzione a nuove forme di fragilità e vulnerabilità sociale;\n"
+        "2. la necessità di costruire un sistema di conoscenza del welfare locale.\n\n"
+        "Per il nuovo biennio le priorità sono:\n\n"
+        "1. rafforzare la rete dei presidi territoriali contro la povertà;\n"
+        "2. ampliare l'accesso ai servizi di prossimità.\n"
+    )
+    earlier = [_by_start(found, text, w) for w in ("1. l'attenzione", "2. la necessità")]
+    assert not select(earlier) and all("introduzione descrittiva" in r.reason for r in earlier)
+    assert all(is_shown(_by_start(found, text, w)) for w in ("1. rafforzare", "2. ampliare"))
