@@ -20,7 +20,7 @@ _QUANTITY = re.compile(
 """Words that ask for a figure. "budget" is not among them: plans name instruments with it ("budget di
 welfare", "budget unico") that questions ask about ("che cosa contiene il budget di welfare"); a sum
 of a budget is asked with "quanto", "importo", "cifre", "entità"."""
-_MONEY = re.compile(r"\beuro\b|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
+_MONEY = re.compile(r"\beuro\b|\binvest|\bfinanzi|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
 _PERCENT = re.compile(r"\bpercentual|%|\bquota\b")
 _WHO = re.compile(r"^\s*(?:e\s+)?(?:chi|da chi|a chi|con chi|quale (?:ente|organismo|soggetto|ufficio|associazione)|quali (?:enti|organismi|soggetti))\b")
 _PROCEDURE = re.compile(

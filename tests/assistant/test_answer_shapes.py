@@ -333,7 +333,7 @@ MONTEPIANO_LACKS = "I documenti dell'ambito di Montepiano non riportano il dato 
     [
         # the only amount is another project's, in another plan: what Girasole obtained is not said
         ("Quanto ha ottenuto il progetto Girasole dal bando volontariato?",
-         "I documenti indicizzati non riportano il dato numerico richiesto riferito a «Girasole».",
+         "I documenti indicizzati non riportano il dato numerico richiesto.",
          "Quanto ha ottenuto il progetto Arcobaleno dal bando volontariato?", "20.000 euro"),
         # "300 famiglie" shares the passage with «Casa amica», but it counts another action's families
         ("Quante famiglie ha raggiunto l'azione «Casa amica» a Montepiano?", MONTEPIANO_LACKS,
@@ -669,3 +669,32 @@ def test_a_plan_that_speaks_of_the_subject_but_not_of_the_asked_detail_is_said_t
     assert "«Piano Montepiano»: non contiene indicazioni su «frequenza»; le informazioni più vicine:" in lines
     assert any("sindaci dei tre comuni" in line for line in lines)
     assert "di norma ogni mese" in answer.answer  # Borgoalto's frequency is quoted
+
+
+def test_a_sentence_sharing_only_the_question_s_verb_does_not_outrank_one_about_its_subject() -> None:
+    from assistant.compose import AnswerConfig, candidates
+    from assistant.retrieval import SearchResult
+    from ingest.schemas import Chunk
+
+    question = "A chi si rivolgono le famiglie per l'assistenza domiciliare?"
+    verb_only = "I progetti di comunità si rivolgono a target più ampi della popolazione."
+    subject = "L'assistenza domiciliare si attiva con una domanda allo sportello delle famiglie."
+    text = f"{verb_only} {subject}"
+    chunk = Chunk(
+        chunk_id="c0", doc_id="d", source="d.txt", title="Piano", ambito=None, period=None, kind="piano",
+        section="Servizi", page=None, char_start=0, char_end=len(text), text=text, ordinal=0,
+    )
+    asked = shape(question)
+    assert "rivolg" in asked.verbs
+    # the verb is the rarest word of the question: at full weight it picks the wrong sentence
+    terms = {"rivolg": 8.0, "famigl": 1.5, "assistent": 2.0, "domicil": 2.5}
+    results = [SearchResult(rank=1, score=1.0, chunk=chunk)]
+    best = candidates(results, terms, asked, AnswerConfig())[0]
+    assert best.text == subject
+    assert candidates(results, terms, asked, AnswerConfig(verb_weight=1.0))[0].text == verb_only
+
+
+def test_investing_and_funding_ask_for_money() -> None:
+    assert shape("Quanto investe il distretto nella rete per l'orientamento?").money is True
+    assert shape("Quanto finanzia la Regione per il progetto?").money is True
+    assert shape("Quanti comuni fanno parte dell'ambito?").money is False
