@@ -1,6 +1,6 @@
 """Italian text analysis for lexical search: folding, stop words, Snowball stemming.
 
-Numbers, codes and abbreviations survive as tokens (``isee``, ``rsa``,
+Numbers, codes and abbreviations survive as tokens (``isee``, ``rsa``, ``A.R.C.A.`` -> ``arca``,
 ``2015-2017`` -> ``2015``, ``2017``, ``2015-2017``); only plain words are stemmed.
 """
 
@@ -20,6 +20,8 @@ _EXTRA_STOPWORDS = {
     "secondo", "ovvero", "oppure", "ogni", "tale", "tali", "essere", "viene", "vengono", "puo", "possono",
 }
 _TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|[^\W\d_]+", re.UNICODE)
+_DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}(?:[^\W\d_](?![\w]))?", re.UNICODE)
+"""An acronym written with dots ("A.R.C.A.", "A.S.L."): one token, as if written without them."""
 
 
 # combining marks (Unicode's combining blocks), dropped after decomposition
@@ -47,7 +49,8 @@ def _stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text``."""
     out: list[str] = []
-    for m in _TOKEN.finditer(fold(text)):
+    folded = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", fold(text))
+    for m in _TOKEN.finditer(folded):
         tok = m.group()
         if tok[0].isdigit():
             out.append(tok)

@@ -31,7 +31,7 @@ from ingest.units import Unit, document_units
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_VERSION = "4"
+ANALYSIS_VERSION = "5"
 """Bump when tokenisation or unit splitting changes: cached analyses are then redone."""
 _CACHE_NAME = f"lexical-a{ANALYSIS_VERSION}.pkl"
 

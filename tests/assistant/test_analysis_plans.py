@@ -21,6 +21,10 @@ def test_tokenize_folds_stems_and_keeps_codes() -> None:
     assert tokenize("servizi") == tokenize("servizio")
     # apocopated question words ask, they are not content ("cos'è" would match "cose", "così")
     assert tokenize("Cos'è il Pois? Qual è la sede?") == ["pois", "sed"]
+    # an acronym written with dots is the acronym ("A.S.L." is "ASL", "I.S.E.E." is "ISEE")
+    assert tokenize("A.S.L.") == tokenize("ASL") == ["asl"] and tokenize("I.S.E.E.") == tokenize("ISEE")
+    assert tokenize("Il progetto A.R.C.A. delle donne") == ["progett", "arca", "donn"]
+    assert tokenize("la l.r. 11/2012, es. nidi") == ["lr", "11/2012", "11", "2012", "es", "nid"]
 
 
 def test_mentions() -> None:
