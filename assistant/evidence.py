@@ -176,7 +176,9 @@ VERB_FORM = re.compile(
 # Words that say how a question asks (a unit, an adverb), not what it is about.
 ASKING = frozenset(
     tokenize("percentuale percentuali importo importi cifra cifre soldi numero numeri quota parte data anno entro euro mai fuori durante "
-             "circa concretamente esattamente davvero tanto tanti molto qualche qualcosa qualcuno")
+             "circa concretamente esattamente davvero tanto tanti molto qualche qualcosa qualcuno "
+             # where in a document the asker saw it: the evidence need not name its own container
+             "capitolo capitoli tabella tabelle paragrafo sezione pagina pagine grafico grafici allegato")
 )
 
 
@@ -199,6 +201,9 @@ def content_terms(question: str, terms: dict[str, float]) -> list[str]:
 
 
 _BEFORE_VERB = frozenset({"si", "ci", "ne", "chi", "cosa"})
+_HAVE = frozenset("ha hanno ho abbiamo avete hai aveva avevano avra avranno".split())
+"""Forms of "avere" an active participle follows ("ha *mosso*", "hanno *messo*"): how the question asks.
+A passive participle ("è stato *sottoscritto*") names the asked event and stays content."""
 """Words a verb follows in a question ("come si *usa*", "chi *firma*", "cosa *propone*")."""
 _CLITIC = frozenset({"lo", "la", "li", "le", "gli", "ne", "ci", "si", "vi", "mi", "ti"})
 """Pronouns that may stand between those words and the verb ("chi lo *firma*")."""
@@ -215,6 +220,7 @@ def verb_terms(question: str) -> set[str]:
         while j >= 0 and lowered[j] in _CLITIC and lowered[j] not in _BEFORE_VERB:
             j -= 1
         after = j >= 0 and lowered[j] in _BEFORE_VERB
+        after = after or (i > 0 and fold(lowered[i - 1]) in _HAVE)
         if VERB_FORM.search(word) or after:
             verbs.update(tokenize(word))
     return verbs

@@ -560,6 +560,9 @@ def test_asking_words_are_not_what_the_documents_must_hold(app: Assistant) -> No
     assert "protocoll" not in verb_terms("Chi firma il protocollo?")
     assert verb_terms("Chi lo firma? Chi poteva proporre progetti?") >= {"firm", "proporr"}
     assert verb_terms("Dove si trova lo sportello?") == {"trov"}  # "lo" before a noun is an article
+    # an active participle after "avere" asks; a passive one names the asked event
+    assert {"moss", "mess"} <= verb_terms("Quanto ha mosso il distretto e quanto hanno messo i Comuni?")
+    assert "sottoscritt" not in verb_terms("In che data è stato sottoscritto l'Accordo di Programma?")
 
 
 def test_a_detail_asked_by_name_must_be_in_the_quoted_sentences(app: Assistant) -> None:
@@ -596,6 +599,9 @@ def test_words_no_document_holds_are_not_required_of_the_answer() -> None:
     assert missing_share(terms, text, question) == pytest.approx(9.0 / 18.5)
     assert missing_share(terms, text, question, unknown={"coop"}) == 0.0
     assert "qualcos" not in rare_terms("Fanno qualcosa per i minori?", {"qualcos": 9.0, "minor": 5.0})
+    # where the asker saw it ("nella tabella", "nel capitolo lavoro") is not what the evidence must say
+    asked = {"tabell": 8.0, "capitol": 8.0, "titol": 6.0}
+    assert set(rare_terms("Nel capitolo lavoro, come sono divisi i titoli nella tabella?", asked)) == {"titol"}
 
 
 def test_each_plan_of_a_comparison_is_grounded_on_its_own(app: Assistant) -> None:
