@@ -178,7 +178,7 @@ ASKING = frozenset(
     tokenize("percentuale percentuali importo importi cifra cifre soldi numero numeri quota parte data anno entro euro mai fuori durante "
              "circa concretamente esattamente davvero tanto tanti molto qualche qualcosa qualcuno "
              # where in a document the asker saw it: the evidence need not name its own container
-             "capitolo capitoli tabella tabelle paragrafo sezione pagina pagine grafico grafici allegato")
+             "capitolo capitoli tabella tabelle paragrafo sezione pagina pagine grafico grafici allegato testo")
 )
 
 
@@ -201,29 +201,57 @@ def content_terms(question: str, terms: dict[str, float]) -> list[str]:
 
 
 _BEFORE_VERB = frozenset({"si", "ci", "ne", "chi", "cosa"})
-_HAVE = frozenset("ha hanno ho abbiamo avete hai aveva avevano avra avranno".split())
-"""Forms of "avere" an active participle follows ("ha *mosso*", "hanno *messo*"): how the question asks.
-A passive participle ("è stato *sottoscritto*") names the asked event and stays content."""
 """Words a verb follows in a question ("come si *usa*", "chi *firma*", "cosa *propone*")."""
 _CLITIC = frozenset({"lo", "la", "li", "le", "gli", "ne", "ci", "si", "vi", "mi", "ti"})
 """Pronouns that may stand between those words and the verb ("chi lo *firma*")."""
+_ARTICLE = frozenset("il lo la i gli le un uno una ogni".split())
+"""Articles: a word right before one, with nothing between, is a verb ("come *giudica* il Piano",
+"quale regolamento *disciplina* il funzionamento", "quanto *paga* ogni Comune")."""
+_ASKS_FOR_NOUN = frozenset("quale quali qual quanti quante quanta".split())
+"""Question words a noun follows ("quali *obiettivi* il Piano …")."""
+_DETERMINER = _ARTICLE | _ASKS_FOR_NOUN | frozenset(
+    "del dello della dei degli delle al allo alla ai agli alle dal dallo dalla dai dagli dalle nel nello nella nei "
+    "negli nelle sul sullo sulla sui sugli sulle questo questa questi queste quel quello quella quei quelle suo sua "
+    "suoi sue loro tale tali".split()
+)
+"""Words after which a verb-like ending is a noun's ("il *reddito*", "un *anziano*", "la *richiesta*")."""
+_ELIDED = re.compile(r"^(?:l|un|dell|all|dall|nell|sull|quell|quest)['’]", re.I)
+_PASSIVE = frozenset("stato stata stati state e sono viene vengono era erano".split())
+"""Words a passive participle follows: it names the asked event ("è stato *sottoscritto* l'Accordo")."""
+_HAVE = frozenset("ha hanno ho abbiamo avete hai aveva avevano avra avranno".split())
+"""Forms of "avere" an active participle follows ("ha *mosso*", "hanno *messo*"): how the question asks."""
 
 
 def verb_terms(question: str) -> set[str]:
-    """Index terms of the question's verb forms: by their ending ("attivare", "previsto") or by
-    the clitic or pronoun before them ("si usa", "chi firma"); they ask, the nouns say about what."""
+    """Index terms of the question's verb forms: by their ending ("attivare", "previsto"), by the
+    clitic or pronoun before them ("si usa", "chi firma"), by "avere" before them ("hanno messo") or
+    by an article right after them ("come giudica il Piano"); they ask, the nouns say about what.
+    A word after an article or a determiner is a noun whatever its ending ("il reddito", "l'ambito")."""
     words = list(_WORD.finditer(question))
     verbs: set[str] = set()
     lowered = [m.group().lower() for m in words]
     for i, word in enumerate(lowered):
+        previous = fold(lowered[i - 1]) if i > 0 else ""
         j = i - 1
         while j >= 0 and lowered[j] in _CLITIC and lowered[j] not in _BEFORE_VERB:
             j -= 1
-        after = j >= 0 and lowered[j] in _BEFORE_VERB
-        after = after or (i > 0 and fold(lowered[i - 1]) in _HAVE)
-        if VERB_FORM.search(word) or after:
+        noun = previous in _DETERMINER or bool(_ELIDED.match(word))
+        after = (j >= 0 and lowered[j] in _BEFORE_VERB) or previous in _HAVE or (
+            not noun and _before_article(question, words, i) and previous not in _PASSIVE
+            and not (previous == "quanto" and not word.endswith(("a", "e")))  # "quanto *tempo* il …"
+        )
+        if (VERB_FORM.search(word) and not noun) or after:
             verbs.update(tokenize(word))
     return verbs
+
+
+def _before_article(question: str, words: list[re.Match[str]], i: int) -> bool:
+    """The i-th word is a lower-case content word followed right away by an article."""
+    if i + 1 >= len(words) or question[words[i].end() : words[i + 1].start()].strip():
+        return False
+    word, nxt = words[i].group(), words[i + 1].group()
+    article = nxt.lower() in _ARTICLE or bool(re.match(r"(?i)(?:l|un)['’]", nxt))
+    return article and word[:1].islower() and len(word) >= 4 and bool(tokenize(word))
 
 
 def missing_share(terms: dict[str, float], text: str, question: str = "", unknown: Collection[str] = ()) -> float:

@@ -20,7 +20,7 @@ _QUANTITY = re.compile(
 """Words that ask for a figure. "budget" is not among them: plans name instruments with it ("budget di
 welfare", "budget unico") that questions ask about ("che cosa contiene il budget di welfare"); a sum
 of a budget is asked with "quanto", "importo", "cifre", "entità"."""
-_MONEY = re.compile(r"\beuro\b|\binvest|\bfinanzi|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
+_MONEY = re.compile(r"\beuro\b|\binvest|\bfinanzi|\bammont|\bcontribut|\bimport[oi]\b|\bcost[oa]\b|\bcostano\b|\btariff|\bbudget\b|\bspes[oa]\b|\bstanziat|\bvale\b|\bguadagn|\bstipendi|\bpag[ae]")
 _PERCENT = re.compile(r"\bpercentual|%|\bquota\b")
 _WHO = re.compile(r"^\s*(?:e\s+)?(?:chi|da chi|a chi|con chi|quale (?:ente|organismo|soggetto|ufficio|associazione)|quali (?:enti|organismi|soggetti))\b")
 _PROCEDURE = re.compile(
@@ -184,6 +184,9 @@ def _kind(q: str) -> QuestionShape:
     return QuestionShape("fact")
 
 
+_SUBJECT_ARTICLE = frozenset("il lo la l i gli le un uno una ogni ciascun ciascuna".split())
+
+
 def _item(words: str, *, plural: bool = False, masculine: bool = False) -> tuple[str, ...]:
     """The leading content words of ``words`` (at most two), stopping at the first function word.
 
@@ -192,7 +195,11 @@ def _item(words: str, *, plural: bool = False, masculine: bool = False) -> tuple
     "quanto *spende*"): a noun there agrees with "quanto" ("quanto tempo").
     """
     out: list[str] = []
-    for i, word in enumerate(words.split()):
+    split = words.split()
+    if masculine and len(split) >= 3 and split[0].endswith(("a", "e")) and split[1] in _SUBJECT_ARTICLE:
+        # "quanto *paga una famiglia*", "quanto costa il voucher": the figure is the subject's
+        return tuple(t for t in tokenize(split[2]) if t not in ASKING)[:1]
+    for i, word in enumerate(split):
         toks = tokenize(word)
         participle_like = plural and not out and _NOUN_AFTER_QUANTI.search(word)  # "quanti posti", not "quanto costa"
         verb_after_quanto = masculine and i == 0 and word.endswith(("a", "e"))

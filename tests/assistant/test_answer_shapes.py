@@ -418,9 +418,10 @@ def test_a_date_must_come_from_a_passage_about_the_asked_name(app: Assistant) ->
         ("Che percentuale di stranieri residenti ha il comune?", "quantity", ("stranier", "resident"), ()),
         ("Qual era il tasso di occupazione nel 2018?", "quantity", ("occup",), ("2018",)),
         ("Quanti posti ha il centro diurno?", "quantity", ("post",), ()),
-        ("Quanto costa il voucher?", "quantity", (), ()),
-        ("Quanto paga ogni comune al consorzio?", "quantity", (), ()),  # a verb right after "quanto"
-        ("Quanto spende il comune per gli anziani?", "quantity", (), ()),
+        ("Quanto costa il voucher?", "quantity", ("voucher",), ()),  # the figure is the subject's
+        ("Quanto paga ogni comune al consorzio?", "quantity", ("comun",), ()),  # a verb right after "quanto"
+        ("Quanto spende il comune per gli anziani?", "quantity", ("comun",), ()),
+        ("Quanto paga una famiglia per il trasporto?", "quantity", ("famigl",), ()),
         ("Quanto tempo serve?", "quantity", ("temp", "serv"), ()),
         ("In che anno è stato approvato il regolamento?", "when", (), ()),
         ("Entro quando va firmato il protocollo?", "when", (), ()),
@@ -563,6 +564,10 @@ def test_asking_words_are_not_what_the_documents_must_hold(app: Assistant) -> No
     # an active participle after "avere" asks; a passive one names the asked event
     assert {"moss", "mess"} <= verb_terms("Quanto ha mosso il distretto e quanto hanno messo i Comuni?")
     assert "sottoscritt" not in verb_terms("In che data è stato sottoscritto l'Accordo di Programma?")
+    # a word right before an article is a verb; after an article or "quali" it is a noun, whatever its ending
+    assert verb_terms("Come giudica il Piano la collaborazione con l'ASL?") == {"giudic"}
+    assert verb_terms("Con quali risorse il Piano sostiene l'autonomia?") == {"sostien"}
+    assert verb_terms("Il reddito, il contributo e la richiesta di un anziano") == set()
 
 
 def test_a_detail_asked_by_name_must_be_in_the_quoted_sentences(app: Assistant) -> None:
@@ -703,4 +708,5 @@ def test_a_sentence_sharing_only_the_question_s_verb_does_not_outrank_one_about_
 def test_investing_and_funding_ask_for_money() -> None:
     assert shape("Quanto investe il distretto nella rete per l'orientamento?").money is True
     assert shape("Quanto finanzia la Regione per il progetto?").money is True
+    assert shape("A quanto ammonta il contributo della Fondazione?").money is True
     assert shape("Quanti comuni fanno parte dell'ambito?").money is False
