@@ -158,7 +158,12 @@ TARGET_PHRASES = [
     re.compile(r"\bentro\s+(?:il\s+|l.|la\s+)?(?:fine\s+(?:del(?:l.)?\s*)?|(?:\d{1,2}\s+)?(?:gennaio|febbraio|marzo|aprile|maggio|"
                r"giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)\s+)?(?:20\d\d|primo|secondo|terzo|anno|triennio|"
                r"biennio|semestre|\d+\s+(?:mesi|anni|giorni))\b[^.;:,\n]{0,40}?" + _STOP, re.I),
-    re.compile(r"\b(?:almeno|non\s+meno\s+di|oltre)\s+(?:il\s+)?\d+(?:[.,]\d+)?\s*(?:%|per\s*cento)?[^.;:,\n]{0,60}?" + _STOP, re.I),
+    # "almeno 3 aree tematiche: sociale, sanitario, legale": the count with the items it names
+    re.compile(r"\b(?:almeno|non\s+meno\s+di|oltre)\s+(?:il\s+)?\d+(?:[.,]\d+)?\s*(?:%|per\s*cento)?[^.;:,\n]{0,60}?"
+               r"(?::\s*[^.;:()\n]{3,80}?(?=[.;)\n]|$)|" + _STOP + ")", re.I),
+    # "La conclusione delle attività è prevista al 31.12.2019": a date the plan sets for a step
+    re.compile(r"\b[A-ZÀ-Úa-zà-ù][^.;:\n]{0,60}?\b(?:è|sarà|sono|saranno)\s+previst[aoie]\s+(?:per\s+(?:il\s+)?|al\s+|entro\s+(?:il\s+)?)"
+               r"(?:\d{1,2}[./]\d{1,2}[./](?:20)?\d\d|(?:fine\s+)?20\d\d)\b"),
     re.compile(r"\b\d+(?:[.,]\d+)?\s*%\s+(?:di|dei|delle|degli|del|della)\s+[^.;:,\n]{3,80}?" + _STOP, re.I),
 ]
 

@@ -120,6 +120,22 @@ def test_prose_indicators_and_targets_have_exact_spans(extract: Extract) -> None
         assert [text[a:b] for a, b in r.spans[name]] == values  # canonical[start:end] == value
 
 
+def test_a_count_target_keeps_the_items_it_names_and_a_set_date_is_a_target() -> None:
+    from assistant.extraction.cues import target_spans
+
+    def targets(text: str) -> list[str]:
+        return [text[a:b] for a, b in target_spans(text, 0, len(text), [])]
+
+    # the colon introduces what is counted: the target is the count with its items
+    assert targets("definendo albi di mediatori (almeno 3 aree tematiche: sociale, sanitario, legale); inoltre") == [
+        "almeno 3 aree tematiche: sociale, sanitario, legale"
+    ]
+    assert targets("La conclusione delle attività è prevista al 31.12.2019 (Regione Lombardia).") == [
+        "La conclusione delle attività è prevista al 31.12.2019"
+    ]
+    assert targets("Il servizio è previsto dalla legge regionale.") == []  # a provision, not a date
+
+
 def test_numbered_analysis_enumeration_is_not_an_objective(extract: Extract) -> None:
     text, found = extract(
         "4. LA DISABILITÀ\n\n4.1 QUALITÀ DELLA VITA\n\n"
