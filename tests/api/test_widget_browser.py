@@ -98,6 +98,9 @@ def test_keyboard_only_ask_open_and_escape(page: Any) -> None:
 def test_filters_come_from_the_documents_and_restrict_the_answer(page: Any) -> None:
     widget = page.locator("pdz-assistant")
     ambito = widget.get_by_label("Ambito")
+    # the options are filled from the documents once the widget has fetched them: wait for the last one
+    ambito.locator("option", has_text="Crema").wait_for(state="attached", timeout=15_000)
+    widget.get_by_label("Periodo").locator("option", has_text="2015-2017").wait_for(state="attached", timeout=15_000)
     options = ambito.locator("option").all_inner_texts()
     assert options == ["Tutti gli ambiti", "Casalasco", "Crema"]
     assert widget.get_by_label("Periodo").locator("option").all_inner_texts() == ["Tutti i periodi", "2015-2017"]
