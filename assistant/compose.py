@@ -35,6 +35,7 @@ from assistant.evidence import (
     statement_spans,
     states_deadline,
     states_frequency,
+    states_holder,
     term_labels,
 )
 from assistant.quantities import (
@@ -460,7 +461,9 @@ def ground(
     known = set(tokenize(question))
     role = set(shape.role)
     entity_missing = shape.entity and not any(
-        names_someone(c.text, known) and role <= set(tokenize(c.text)) for c in chosen
+        names_someone(c.text, known) and role <= set(tokenize(c.text))
+        and (not shape.asks_holder or names_person(c.text, known) or states_holder(c.text, role))
+        for c in chosen
     )
     name_missing = shape.asks_name and not any(names_person(c.text, known) for c in chosen)
     outcome_missing = shape.asks_outcome and not any(reports_outcome(c.text) for c in chosen)

@@ -375,6 +375,19 @@ _BODY_WORDS = frozenset(
 )
 
 
+_COPULA = re.compile(r"\b(?:è|e'|sarà|era|viene|verrà)\b", re.I)
+
+
+def states_holder(text: str, role: Collection[str], window: int = 6) -> bool:
+    """``text`` says who holds the ``role``: the role's word and "è" (or "sarà", "viene …") stand at
+    most ``window`` words apart ("Responsabile dell'Ufficio di Piano *è* il Dirigente …"), unlike a
+    sentence that lists the role among others."""
+    words = list(_WORD.finditer(clean_text(text)))
+    at_role = [i for i, m in enumerate(words) if set(tokenize(m.group())) & set(role)]
+    at_copula = [i for i, m in enumerate(words) if _COPULA.fullmatch(m.group())]
+    return any(abs(i - j) <= window for i in at_role for j in at_copula)
+
+
 def names_person(text: str, known: set[str]) -> bool:
     """``text`` gives a person's name: a title and a name ("dott.ssa Rossi") or two capitalised words
     inside a sentence that are neither the question's words nor the words of a body's name

@@ -67,6 +67,8 @@ _ACCESS = re.compile(
 """The question asks how one gets a service ("come si attiva", "come si iscrive", "a chi mi rivolgo"):
 the quoted sentences must say how (a request, a referral, a desk, an assessment)."""
 _ROLE = re.compile(r"^\s*(?:e\s+)?chi (?:e|sono|era|erano|sara|saranno) (?:il|lo|la|l'|i|gli|le)\s*((?:[^\W_][\w'-]*\s*){1,3})")
+_HOLDER = re.compile(r"^\s*(?:e\s+)?chi (?:e|era|sara) (?:il|lo|la|l')")
+"""The question asks who holds one role ("Chi è il responsabile …"): the answer must say who holds it."""
 _NUMBER_WORD = re.compile(r"^(?:\d+|un[oa]?|due|tre|quattro|cinque|sei|sette|otto|nove|dieci)$")
 _WHY = re.compile(r"^\s*(?:e\s+)?(?:perche|come mai|per quale motivo|per quali motivi)\b")
 """The question asks why ("Come mai la spesa … è salita"): the figure it names is its subject, not what it asks."""
@@ -123,6 +125,9 @@ class QuestionShape:
     """Index terms of the question that no indexed passage holds (set by the caller)."""
     verbs: frozenset[str] = frozenset()
     """Index terms of the question's verb forms ("si *riunisce*"): they ask, the other words say about what."""
+    asks_holder: bool = False
+    """The question asks who holds one role ("Chi è la *Consigliera di Parità* …"): a sentence that
+    only lists the role among others does not say who holds it."""
 
     @property
     def is_list(self) -> bool:
@@ -140,7 +145,7 @@ def shape(question: str) -> QuestionShape:
         _kind(folded), parts=question_parts(question), entity=bool(_ENTITY.search(folded)), role=_role(folded),
         asks_name=bool(_ASKS_NAME.search(folded)), asks_outcome=bool(_OUTCOME.search(folded)),
         details=tuple(dict.fromkeys(details)), asks_access=bool(_ACCESS.search(folded)),
-        verbs=frozenset(verb_terms(question)),
+        verbs=frozenset(verb_terms(question)), asks_holder=bool(_HOLDER.search(folded)),
     )
 
 

@@ -710,3 +710,15 @@ def test_investing_and_funding_ask_for_money() -> None:
     assert shape("Quanto finanzia la Regione per il progetto?").money is True
     assert shape("A quanto ammonta il contributo della Fondazione?").money is True
     assert shape("Quanti comuni fanno parte dell'ambito?").money is False
+
+
+def test_who_holds_a_role_is_said_by_a_sentence_that_names_the_holder_not_one_that_lists_the_role() -> None:
+    from assistant.evidence import states_holder
+
+    assert shape("Chi è la Consigliera di Parità provinciale?").asks_holder is True
+    assert shape("Chi sono i soggetti che partecipano al progetto?").asks_holder is False
+    role = tokenize("consigliera")
+    listed = "Il progetto è realizzato con la partecipazione dei seguenti soggetti che collaborano: Consigliera di Parità, Comune."
+    assert states_holder(listed, role) is False  # the role is one of the partners: who holds it is not said
+    assert states_holder("La Consigliera di Parità è la dott.ssa Rossi.", role) is True
+    assert states_holder("Responsabile dell'Ufficio di Piano è il Direttore dei Servizi Sociali.", tokenize("responsabile"))
